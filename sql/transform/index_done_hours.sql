@@ -1,0 +1,1 @@
+DELETE FROM index_pending_hours WHERE event_hour = ANY($1::timestamp[])

@@ -1,0 +1,1 @@
+INSERT INTO metrics_pending_hours (event_hour) SELECT unnest($1::timestamp[]) ON CONFLICT DO NOTHING

@@ -1,0 +1,47 @@
+/**
+ * What every command shares: the validated configuration, a logger, the runtime opened on demand and
+ * closed at the end, and Ctrl-C / SIGTERM turned into an AbortSignal so that long commands stop cleanly.
+ */
+import { loadConfig, type Config } from '../config.ts';
+import { createLogger, type Logger } from '../observe/logger.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** Loads config (env with per-command overrides); a bad value throws ConfigError before anything opens. */
+export function commandContext(overrides: Record<string, string | undefined> = {}): CommandContext {
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const controller = new AbortController();
+  const stop = (sig: string) => {
+    if (controller.signal.aborted) {
+      logger.warn(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    logger.info(`${sig}: finishing the current batch, then stopping (again to force)`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return { config, logger, signal: controller.signal };
+}
+
+export async function withRuntime<T>(ctx: CommandContext, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(ctx.config, ctx.logger);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Writes command output (stdout), never log lines. */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}

@@ -1,0 +1,35 @@
+/** `txpipe ingest`: topic → raw table `transactions`, in batches, exactly one effect per event. */
+import type { Command } from 'commander';
+import { runIngest } from '../ingest/ingest.ts';
+import { commandContext, out, withRuntime } from './context.ts';
+import { UsageError } from './errors.ts';
+import { intFlag } from './flags.ts';
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('consume the topic into the raw table; --until-idle exits once caught up, --follow keeps going')
+    .option('--until-idle', 'exit once caught up')
+    .option('--follow', 'keep consuming until stopped (SIGINT/SIGTERM finish the current batch)')
+    .option('--batch-size <n>', 'records per batch (default TXPIPE_BATCH_SIZE or 5000)', intFlag(1, 100_000))
+    .action(async (flags: { untilIdle?: boolean; follow?: boolean; batchSize?: number }) => {
+      if (!!flags.untilIdle === !!flags.follow) throw new UsageError('ingest: give exactly one of --until-idle or --follow');
+      const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
+      await withRuntime(ctx, async (rt) => {
+        await rt.log.ensureTopic();
+        const totals = await runIngest({
+          warehouse: rt.warehouse,
+          log: rt.log,
+          group: rt.config.group,
+          batchSize: rt.config.batchSize,
+          untilIdle: !!flags.untilIdle,
+          signal: ctx.signal,
+          logger: ctx.logger.child('ingest'),
+        });
+        out(
+          `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s: ${totals.inserted} new rows, ` +
+            `${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied`,
+        );
+      });
+    });
+}

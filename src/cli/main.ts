@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/** The txpipe command line: a thin shell; every command calls functions the tests call too. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.ts';
+import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
+import { MigrationError } from '../warehouse/migrate.ts';
+import { UsageError } from './errors.ts';
+import { registerGenerate } from './generate.ts';
+import { registerProduce } from './produce.ts';
+import { registerIngest } from './ingest.ts';
+import { registerDag } from './dag.ts';
+import { registerTask } from './task.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerStatus } from './status.ts';
+import { registerMigrate } from './migrate.ts';
+import { registerDemo } from './demo.ts';
+// DASHBOARDS-IMPORT import { registerDashboardsCommand } from './dashboards.ts';
+
+const program = new Command('txpipe')
+  .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
+  .version('0.1.0')
+  .exitOverride()
+  .showHelpAfterError(false);
+
+registerGenerate(program);
+registerProduce(program);
+registerIngest(program);
+registerDag(program);
+registerTask(program);
+registerMetrics(program);
+registerStatus(program);
+registerMigrate(program);
+registerDemo(program);
+// DASHBOARDS-REG registerDashboardsCommand(program);
+for (const c of program.commands) {
+  c.exitOverride();
+  for (const sub of c.commands) sub.exitOverride();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander already printed its one line ("error: …"); help and version exit 0.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof ConfigError || err instanceof UsageError) {
+    process.stderr.write(`txpipe: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof DataDirInUseError || err instanceof MigrationError) {
+    process.stderr.write(`txpipe: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    const e = err as Error;
+    process.stderr.write(`txpipe: ${e?.message ?? String(err)}\n`);
+    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = 1;
+  }
+}

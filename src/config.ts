@@ -1,0 +1,178 @@
+/**
+ * Every setting txpipe reads, from the environment (and CLI flags layered on top by the commands),
+ * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .pipe(z.url().optional())
+  .optional();
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((s) => s === '1' || s === 'true' || s === 'yes')
+  .optional();
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  KAFKA_BROKERS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port…]')
+      .optional(),
+  ),
+  KAFKA_CLIENT_ID: z.string().min(1).default('txpipe'),
+  KAFKA_SSL: bool,
+  KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_REJECT_UNAUTHORIZED: bool,
+  KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
+  KAFKA_SASL_USERNAME: optionalText,
+  KAFKA_SASL_PASSWORD: optionalText,
+  TXPIPE_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid topic name').default('transactions'),
+  TXPIPE_TOPIC_PARTITIONS: int(1, 10_000).default(3),
+  TXPIPE_TOPIC_REPLICATION: int(1, 100).default(1),
+  TXPIPE_CONSUMER_GROUP: z.string().min(1).default('txpipe-ingest'),
+  TXPIPE_BATCH_SIZE: int(1, 100_000).default(5000),
+  ELASTICSEARCH_URL: optionalUrl,
+  ELASTICSEARCH_API_KEY: optionalText,
+  ELASTICSEARCH_USERNAME: optionalText,
+  ELASTICSEARCH_PASSWORD: optionalText,
+  OPENSEARCH_URL: optionalUrl,
+  OPENSEARCH_USERNAME: optionalText,
+  OPENSEARCH_PASSWORD: optionalText,
+  SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
+  TXPIPE_INDEX: z.string().regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name').default('hourly_metrics'),
+  TXPIPE_RETENTION_DAYS: int(1, 36_500).default(400),
+  TXPIPE_SCHEDULE: z.string().min(1).default('@hourly'),
+  TXPIPE_TASK_RETRIES: int(0, 100).default(2),
+  TXPIPE_RETRY_DELAY_MS: int(0, 3_600_000).default(2000),
+  TXPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  topic: string;
+  partitions: number;
+  replication: number;
+  group: string;
+  ssl?: { ca?: string; rejectUnauthorized: boolean };
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+}
+
+export interface SearchSettings {
+  engine: 'elasticsearch' | 'opensearch';
+  url: string;
+  index: string;
+  retentionDays: number;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface Config {
+  dataDir: string;
+  databaseUrl?: string;
+  topic: string;
+  group: string;
+  batchSize: number;
+  kafka?: KafkaSettings;
+  search?: SearchSettings;
+  schedule: string;
+  taskRetries: number;
+  retryDelayMs: number;
+  logLevel: Env['TXPIPE_LOG_LEVEL'];
+}
+
+/** Reads and validates settings; throws ConfigError with one line naming the first problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'config');
+    throw new ConfigError(`${key}: ${issue.message} (got ${JSON.stringify(env[key] ?? '')})`);
+  }
+  const e = parsed.data;
+  if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
+    throw new ConfigError('ELASTICSEARCH_URL and OPENSEARCH_URL are both set: choose one search engine');
+  }
+  if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
+  }
+  const config: Config = {
+    dataDir: e.TXPIPE_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    topic: e.TXPIPE_TOPIC,
+    group: e.TXPIPE_CONSUMER_GROUP,
+    batchSize: e.TXPIPE_BATCH_SIZE,
+    schedule: e.TXPIPE_SCHEDULE,
+    taskRetries: e.TXPIPE_TASK_RETRIES,
+    retryDelayMs: e.TXPIPE_RETRY_DELAY_MS,
+    logLevel: e.TXPIPE_LOG_LEVEL,
+  };
+  if (e.KAFKA_BROKERS) {
+    config.kafka = {
+      brokers: e.KAFKA_BROKERS.split(','),
+      clientId: e.KAFKA_CLIENT_ID,
+      topic: e.TXPIPE_TOPIC,
+      partitions: e.TXPIPE_TOPIC_PARTITIONS,
+      replication: e.TXPIPE_TOPIC_REPLICATION,
+      group: e.TXPIPE_CONSUMER_GROUP,
+    };
+    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE) {
+      config.kafka.ssl = { ca: e.KAFKA_SSL_CA_FILE, rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };
+    }
+    if (e.KAFKA_SASL_MECHANISM) {
+      config.kafka.sasl = {
+        mechanism: e.KAFKA_SASL_MECHANISM,
+        username: e.KAFKA_SASL_USERNAME!,
+        password: e.KAFKA_SASL_PASSWORD!,
+      };
+    }
+  }
+  const searchCommon = {
+    index: e.TXPIPE_INDEX,
+    retentionDays: e.TXPIPE_RETENTION_DAYS,
+    rejectUnauthorized: e.SEARCH_TLS_REJECT_UNAUTHORIZED ?? true,
+  };
+  if (e.ELASTICSEARCH_URL) {
+    config.search = {
+      engine: 'elasticsearch',
+      url: e.ELASTICSEARCH_URL,
+      apiKey: e.ELASTICSEARCH_API_KEY,
+      username: e.ELASTICSEARCH_USERNAME,
+      password: e.ELASTICSEARCH_PASSWORD,
+      ...searchCommon,
+    };
+  } else if (e.OPENSEARCH_URL) {
+    config.search = {
+      engine: 'opensearch',
+      url: e.OPENSEARCH_URL,
+      username: e.OPENSEARCH_USERNAME,
+      password: e.OPENSEARCH_PASSWORD,
+      ...searchCommon,
+    };
+  }
+  return config;
+}

@@ -1,0 +1,20 @@
+/** The seed's DAG: its id, its three tasks in order, and its default schedule. */
+import { runTransformations } from '../transform/run-transformations.ts';
+import { refreshViews } from '../transform/refresh-views.ts';
+import { indexHourlyMetrics } from '../transform/index-hourly-metrics.ts';
+import type { TaskFn } from '../transform/task-context.ts';
+
+export const DAG_ID = 'process_kafka_to_postgres';
+export const DEFAULT_SCHEDULE = '@hourly';
+
+export const TASKS = [
+  { id: 'run_transformations', fn: runTransformations },
+  { id: 'refresh_views', fn: refreshViews },
+  { id: 'index_hourly_metrics_to_elasticsearch', fn: indexHourlyMetrics },
+] as const satisfies readonly { id: string; fn: TaskFn }[];
+
+export type TaskId = (typeof TASKS)[number]['id'];
+
+export function taskById(id: string): (typeof TASKS)[number] | undefined {
+  return TASKS.find((t) => t.id === id);
+}

@@ -1,0 +1,181 @@
+/**
+ * Runs process_kafka_to_postgres: its tasks in order, each with retries and exponential backoff, every
+ * run and try recorded in the warehouse. A PostgreSQL advisory lock keeps two runs from overlapping, even
+ * from two schedulers on two machines. The same runTask serves `txpipe task run` (Airflow), so the
+ * built-in runner and Airflow run identical code.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from '../sql.ts';
+import type { Warehouse } from '../warehouse/port.ts';
+import type { SearchIndex } from '../search/port.ts';
+import type { Logger } from '../observe/logger.ts';
+import { lockKey } from '../warehouse/lock-key.ts';
+import type { TaskContext, TaskSummary } from '../transform/task-context.ts';
+import { DAG_ID, TASKS, taskById, type TaskId } from './process-kafka-to-postgres.ts';
+
+export interface DagDeps {
+  warehouse: Warehouse;
+  search?: SearchIndex;
+  logger: Logger;
+}
+
+export type RunType = 'manual' | 'scheduled' | 'backfill' | 'airflow';
+
+export interface RunOptions {
+  /** Start of the data interval, ISO 8601. */
+  logicalDate: string;
+  dataIntervalEnd?: string;
+  runType: RunType;
+  fullRefresh?: boolean;
+  runId?: string;
+  /** Backfill: recompute every hour with raw rows in [from, to), besides the changed hours. */
+  recompute?: { from: string; to: string };
+  retries: number;
+  retryDelayMs: number;
+}
+
+export interface TaskOutcome {
+  taskId: TaskId;
+  state: 'success' | 'failed' | 'skipped' | 'upstream_failed';
+  tries: number;
+  seconds: number;
+  summary?: TaskSummary;
+  error?: string;
+}
+
+export interface DagRunResult {
+  runId: string;
+  state: 'success' | 'failed' | 'locked';
+  tasks: TaskOutcome[];
+  seconds: number;
+  error?: string;
+}
+
+export const DAG_LOCK = lockKey(`dag:${DAG_ID}`);
+
+export function defaultRunId(runType: RunType, logicalDate: string): string {
+  return `${runType}__${new Date(logicalDate).toISOString()}`;
+}
+
+const lockedMessage = `another run of ${DAG_ID} holds the lock; not starting a second one`;
+
+export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult> {
+  const started = performance.now();
+  const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
+  const log = deps.logger.child(DAG_ID);
+  const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
+    await deps.warehouse.query(sql('dag/start_run'), [
+      runId,
+      DAG_ID,
+      o.logicalDate,
+      o.dataIntervalEnd ?? null,
+      o.runType,
+      o.fullRefresh ?? false,
+    ]);
+    log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
+    if (o.recompute) {
+      const hours = await deps.warehouse.query<{ event_hour: string }>(sql('transform/hours_in_range'), [
+        o.recompute.from,
+        o.recompute.to,
+      ]);
+      if (hours.length > 0) {
+        await deps.warehouse.query(sql('ingest/record_changed_hours'), [hours.map((h) => h.event_hour)]);
+      }
+    }
+    const tasks: TaskOutcome[] = [];
+    let failed: TaskOutcome | undefined;
+    for (const task of TASKS) {
+      if (failed) {
+        tasks.push({ taskId: task.id, state: 'upstream_failed', tries: 0, seconds: 0 });
+        continue;
+      }
+      const outcome = await runTask(deps, { runId, taskId: task.id, logicalDate: o.logicalDate, fullRefresh: o.fullRefresh ?? false }, o);
+      tasks.push(outcome);
+      if (outcome.state === 'failed') failed = outcome;
+    }
+    const error = failed ? `${failed.taskId}: ${failed.error}` : null;
+    await deps.warehouse.query(sql('dag/end_run'), [runId, failed ? 'failed' : 'success', error]);
+    const seconds = (performance.now() - started) / 1000;
+    log.info(`run ${runId} ${failed ? 'failed' : 'succeeded'} in ${seconds.toFixed(2)} s`);
+    return { runId, state: failed ? ('failed' as const) : ('success' as const), tasks, seconds, ...(error ? { error } : {}) };
+  });
+  if (!locked.acquired) {
+    log.warn(lockedMessage);
+    return { runId, state: 'locked', tasks: [], seconds: (performance.now() - started) / 1000, error: lockedMessage };
+  }
+  return locked.value;
+}
+
+interface TaskRunOptions {
+  runId: string;
+  taskId: TaskId;
+  logicalDate: string;
+  fullRefresh: boolean;
+}
+
+/** Runs one task with retries, recording every try. Never throws for a task failure: it returns it. */
+export async function runTask(
+  deps: DagDeps,
+  t: TaskRunOptions,
+  policy: { retries: number; retryDelayMs: number },
+): Promise<TaskOutcome> {
+  const task = taskById(t.taskId)!;
+  const log = deps.logger.child(task.id);
+  const ctx: TaskContext = {
+    warehouse: deps.warehouse,
+    search: deps.search,
+    logger: log,
+    fullRefresh: t.fullRefresh,
+    logicalDate: t.logicalDate,
+  };
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    const [row] = await deps.warehouse.query<{ try_number: number }>(sql('dag/start_task'), [t.runId, task.id]);
+    const tryNumber = row!.try_number;
+    try {
+      const summary = await task.fn(ctx);
+      const state = summary.skipped ? 'skipped' : 'success';
+      await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, state, null, JSON.stringify(summary)]);
+      return { taskId: task.id, state, tries: attempt + 1, seconds: (performance.now() - started) / 1000, summary };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, 'failed', message, null]);
+      if (attempt >= policy.retries) {
+        log.error(`failed after ${attempt + 1} tries: ${message}`);
+        return { taskId: task.id, state: 'failed', tries: attempt + 1, seconds: (performance.now() - started) / 1000, error: message };
+      }
+      const delay = policy.retryDelayMs * 2 ** attempt;
+      log.warn(`try ${attempt + 1} failed (${message}); retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * One task of one run, as Airflow calls it (`txpipe task run`): Airflow owns retries and ordering,
+ * txpipe records the try under Airflow's run id and keeps the no-overlap lock.
+ */
+export async function runSingleTask(
+  deps: DagDeps,
+  o: { runId: string; taskId: TaskId; logicalDate: string; dataIntervalEnd?: string; fullRefresh: boolean; runType: RunType },
+): Promise<TaskOutcome | { state: 'locked'; error: string }> {
+  const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
+    await deps.warehouse.query(sql('dag/start_run'), [
+      o.runId,
+      DAG_ID,
+      o.logicalDate,
+      o.dataIntervalEnd ?? null,
+      o.runType,
+      o.fullRefresh,
+    ]);
+    const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
+    const last = TASKS.at(-1)!.id === o.taskId;
+    const state = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
+    if (state !== 'running') {
+      await deps.warehouse.query(sql('dag/end_run'), [o.runId, state, outcome.error ? `${o.taskId}: ${outcome.error}` : null]);
+    }
+    return outcome;
+  });
+  if (!locked.acquired) return { state: 'locked', error: lockedMessage };
+  return locked.value;
+}

@@ -1,0 +1,90 @@
+/**
+ * The embedded topic: an append-only log table (txpipe_log) inside the warehouse itself.
+ * Used when no Kafka is configured. One partition (0). The consumer position is the
+ * consumer_offsets row that the ingest transaction writes, so position and raw rows commit together.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from '../../sql.ts';
+import type { Warehouse } from '../../warehouse/port.ts';
+import type { ConsumeOptions, EventLog, LogBatch, PartitionLag } from '../port.ts';
+import { formatEpochMs } from '../../events/timestamp.ts';
+import { storableText } from '../../warehouse/storable-text.ts';
+import { lockKey } from '../../warehouse/lock-key.ts';
+
+const APPEND_CHUNK = 5000;
+
+export interface EmbeddedLogOptions {
+  /** How often a following consumer looks for new records when idle. */
+  pollMs?: number;
+}
+
+export class EmbeddedEventLog implements EventLog {
+  readonly kind = 'embedded' as const;
+  readonly topic: string;
+  readonly #warehouse: Warehouse;
+  readonly #pollMs: number;
+
+  constructor(warehouse: Warehouse, topic: string, options: EmbeddedLogOptions = {}) {
+    this.#warehouse = warehouse;
+    this.topic = topic;
+    this.#pollMs = options.pollMs ?? 200;
+  }
+
+  async ensureTopic(): Promise<void> {
+    // The log table comes with the migrations; a topic is just a value in it.
+  }
+
+  async append(values: string[]): Promise<void> {
+    for (let i = 0; i < values.length; i += APPEND_CHUNK) {
+      const chunk = values.slice(i, i + APPEND_CHUNK).map(storableText);
+      await this.#warehouse.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(`txpipe_log:${this.topic}`).toString()]);
+        await tx.query(sql('log/append'), [this.topic, formatEpochMs(Date.now()), chunk]);
+      });
+    }
+  }
+
+  async *consume(options: ConsumeOptions): AsyncIterable<LogBatch> {
+    const { signal } = options;
+    while (!signal?.aborted) {
+      const position = await this.#position(options.group);
+      const rows = await this.#warehouse.query<{ offset: string; ts: number; payload: string }>(sql('log/read'), [
+        this.topic,
+        position.toString(),
+        options.maxBatch,
+      ]);
+      if (rows.length === 0) {
+        if (options.untilIdle) return;
+        try {
+          await sleep(this.#pollMs, undefined, { signal });
+        } catch {
+          return; // aborted while idle
+        }
+        continue;
+      }
+      yield {
+        records: rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: r.payload })),
+        commit: async () => {},
+      };
+    }
+  }
+
+  async #position(group: string): Promise<bigint> {
+    const rows = await this.#warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [
+      group,
+      this.topic,
+    ]);
+    return BigInt(rows.find((r) => r.partition === 0)?.next_offset ?? '0');
+  }
+
+  async lag(group: string): Promise<PartitionLag[]> {
+    const position = await this.#position(group);
+    const [row] = await this.#warehouse.query<{ remaining: string }>(sql('log/remaining'), [this.topic, position.toString()]);
+    // Offsets may have gaps, so "end" is the position plus the records left, not max(offset) + 1.
+    return [{ partition: 0, position, end: position + BigInt(row?.remaining ?? '0') }];
+  }
+
+  async close(): Promise<void> {
+    // The warehouse belongs to the caller.
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Opens what a command needs from the configuration: the warehouse (PostgreSQL when DATABASE_URL is set,
+ * PGlite under TXPIPE_DATA_DIR otherwise), the topic (Kafka when KAFKA_BROKERS is set, the embedded log
+ * table otherwise) and the search index (when ELASTICSEARCH_URL or OPENSEARCH_URL is set).
+ * Migrations run on open, so every command starts on the current schema.
+ */
+import type { Config } from './config.ts';
+import type { Warehouse } from './warehouse/port.ts';
+import type { EventLog } from './log/port.ts';
+import type { SearchIndex } from './search/port.ts';
+import type { Logger } from './observe/logger.ts';
+import { PostgresWarehouse } from './warehouse/postgres/postgres-warehouse.ts';
+import { PGliteWarehouse } from './warehouse/pglite/pglite-warehouse.ts';
+import { EmbeddedEventLog } from './log/embedded/embedded-log.ts';
+import { migrate } from './warehouse/migrate.ts';
+import { sql } from './sql.ts';
+
+export interface Runtime {
+  config: Config;
+  warehouse: Warehouse;
+  log: EventLog;
+  search?: SearchIndex;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
+  const sessionSetup = sql('ingest/staging');
+  const warehouse = config.databaseUrl
+    ? new PostgresWarehouse({ connectionString: config.databaseUrl, sessionSetup })
+    : await PGliteWarehouse.open({ dataDir: config.dataDir, sessionSetup });
+  try {
+    const result = await migrate(warehouse);
+    if (result.applied.length > 0) logger.child('migrate').info(`applied ${result.applied.join(', ')}`);
+  } catch (err) {
+    await warehouse.close();
+    throw err;
+  }
+  return warehouse;
+}
+
+export async function openLog(config: Config, warehouse: Warehouse, logger: Logger): Promise<EventLog> {
+  if (config.kafka) {
+    const { KafkaEventLog } = await import('./log/kafka/kafka-log.ts');
+    const kafkaLogger = logger.child('kafka');
+    return new KafkaEventLog(config.kafka, (line) => kafkaLogger.info(line));
+  }
+  return new EmbeddedEventLog(warehouse, config.topic);
+}
+
+export async function openSearch(config: Config, logger: Logger): Promise<SearchIndex | undefined> {
+  if (!config.search) return undefined;
+  const { openSearchIndex } = await import('./search/open.ts');
+  const searchLogger = logger.child(config.search.engine);
+  return openSearchIndex(config.search, (line) => searchLogger.info(line));
+}
+
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const warehouse = await openWarehouse(config, logger);
+  const log = await openLog(config, warehouse, logger);
+  const search = await openSearch(config, logger);
+  return {
+    config,
+    warehouse,
+    log,
+    search,
+    logger,
+    async close() {
+      await Promise.allSettled([log.close(), search?.close()]);
+      await warehouse.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/** What `txpipe status`, the demo and the dashboard show: counts, consumer position and lag, last run. */
+import { sql } from './sql.ts';
+import type { Runtime } from './runtime.ts';
+import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
+
+export interface Status {
+  warehouse: string;
+  topic: { kind: string; name: string };
+  search: string | null;
+  raw_transactions: number;
+  clean_transactions: number;
+  hourly_metrics: number;
+  dead_letters: number;
+  duplicates: number;
+  pending_hours: { transform: number; metrics: number; index: number };
+  consumer: { group: string; lag: number; partitions: { partition: number; position: string; end: string; lag: number }[] };
+  last_dag_run: {
+    run_id: string;
+    state: string;
+    logical_date: string;
+    started_at: string;
+    ended_at: string | null;
+    duration_seconds: number;
+    error: string | null;
+  } | null;
+}
+
+type Counts = Record<
+  | 'raw_transactions'
+  | 'clean_transactions'
+  | 'hourly_metrics'
+  | 'dead_letters'
+  | 'duplicates'
+  | 'changed_hours_pending'
+  | 'metrics_hours_pending'
+  | 'index_hours_pending',
+  string
+>;
+
+export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search' | 'config'>): Promise<Status> {
+  const [counts] = await rt.warehouse.query<Counts>(sql('status/counts'));
+  const [last] = await rt.warehouse.query<NonNullable<Status['last_dag_run']>>(sql('status/last_run'), [DAG_ID]);
+  const lag = await rt.log.lag(rt.config.group);
+  const partitions = lag.map((p) => {
+    const behind = p.end > p.position ? Number(p.end - p.position) : 0;
+    return { partition: p.partition, position: p.position.toString(), end: p.end.toString(), lag: behind };
+  });
+  const c = counts!;
+  return {
+    warehouse: rt.warehouse.kind === 'pglite' ? `pglite (${rt.config.dataDir})` : 'postgres',
+    topic: { kind: rt.log.kind, name: rt.log.topic },
+    search: rt.search ? `${rt.search.kind} ${rt.search.name}` : null,
+    raw_transactions: Number(c.raw_transactions),
+    clean_transactions: Number(c.clean_transactions),
+    hourly_metrics: Number(c.hourly_metrics),
+    dead_letters: Number(c.dead_letters),
+    duplicates: Number(c.duplicates),
+    pending_hours: {
+      transform: Number(c.changed_hours_pending),
+      metrics: Number(c.metrics_hours_pending),
+      index: Number(c.index_hours_pending),
+    },
+    consumer: { group: rt.config.group, lag: partitions.reduce((s, p) => s + p.lag, 0), partitions },
+    last_dag_run: last ?? null,
+  };
+}
+
+export function statusText(s: Status): string {
+  const run = s.last_dag_run;
+  return [
+    `warehouse           ${s.warehouse}`,
+    `topic               ${s.topic.name} (${s.topic.kind})`,
+    `search              ${s.search ?? 'none (index task skipped)'}`,
+    `raw_transactions    ${s.raw_transactions}`,
+    `clean_transactions  ${s.clean_transactions}`,
+    `hourly_metrics      ${s.hourly_metrics} hours`,
+    `dead_letters        ${s.dead_letters}`,
+    `duplicates          ${s.duplicates}`,
+    `pending hours       transform ${s.pending_hours.transform}, metrics ${s.pending_hours.metrics}, index ${s.pending_hours.index}`,
+    `consumer            group ${s.consumer.group}, lag ${s.consumer.lag}` +
+      s.consumer.partitions.map((p) => `\n  partition ${p.partition}: position ${p.position}, end ${p.end}, lag ${p.lag}`).join(''),
+    `last DAG run        ${run ? `${run.run_id} ${run.state} (${run.duration_seconds.toFixed(2)} s)${run.error ? `: ${run.error}` : ''}` : 'none yet'}`,
+  ].join('\n');
+}

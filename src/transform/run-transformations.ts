@@ -1,0 +1,32 @@
+/**
+ * run_transformations: rebuilds transactions_clean for the event hours that received raw rows since the
+ * last run (late arrivals for old hours included), or for every hour with --full-refresh, and queues those
+ * hours for refresh_views. One transaction: a crash leaves the hours queued for the next run.
+ */
+import { sql } from '../sql.ts';
+import type { TaskContext, TaskSummary } from './task-context.ts';
+
+export async function runTransformations(ctx: TaskContext): Promise<TaskSummary> {
+  return ctx.warehouse.transaction(async (tx) => {
+    const claimed = (await tx.query<{ event_hour: string }>(sql('transform/claim_changed_hours'))).map((r) => r.event_hour);
+    let hours: string[];
+    if (ctx.fullRefresh) {
+      await tx.exec(sql('transform/clean_truncate'));
+      await tx.query(sql('transform/clean_insert_all'));
+      hours = (await tx.query<{ event_hour: string }>(sql('transform/all_raw_hours'))).map((r) => r.event_hour);
+    } else {
+      hours = claimed;
+      if (hours.length > 0) {
+        await tx.query(sql('transform/clean_delete_hours'), [hours]);
+        await tx.query(sql('transform/clean_insert_hours'), [hours]);
+      }
+    }
+    if (hours.length > 0) await tx.query(sql('transform/queue_metrics_hours'), [hours]);
+    const [count] = await tx.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM transactions_clean WHERE event_hour = ANY($1::timestamp[])',
+      [hours],
+    );
+    ctx.logger.info(`rebuilt ${hours.length} hour(s) of transactions_clean (${count?.n ?? 0} rows)${ctx.fullRefresh ? ' [full refresh]' : ''}`);
+    return { hours: hours.length, rows: Number(count?.n ?? 0), first_hour: hours[0], last_hour: hours.at(-1) };
+  });
+}

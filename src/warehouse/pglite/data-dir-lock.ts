@@ -1,0 +1,56 @@
+/**
+ * One process per embedded data directory: PGlite files opened twice would corrupt.
+ * A lock file created exclusively holds the owner's pid; a lock left by a dead process is taken over.
+ */
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
+export interface DataDirLock {
+  release(): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function lockDataDir(dir: string): Promise<DataDirLock> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'txpipe.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      let released = false;
+      return {
+        async release() {
+          if (released) return;
+          released = true;
+          await rm(file, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt((await readFile(file, 'utf8').catch(() => '')).trim(), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new DataDirInUseError(
+          `data directory ${resolve(dir)} is in use by process ${pid}; stop it, or set TXPIPE_DATA_DIR to another directory`,
+        );
+      }
+      if (pid === process.pid) {
+        throw new DataDirInUseError(`data directory ${resolve(dir)} is already open in this process`);
+      }
+      await rm(file, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new DataDirInUseError(`could not lock data directory ${resolve(dir)}`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Warehouse embedded in the process: PGlite, real PostgreSQL compiled to WASM, under a data directory.
+ * PGlite has no COPY FROM STDIN, so batches go in as one set-based INSERT … SELECT from a JSON array.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import type { Queryable, Tx, Warehouse } from '../port.ts';
+import { pgliteParsers } from '../type-parsers.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+
+export interface PGliteOptions {
+  /** Directory of the database files, or undefined for an in-memory database (tests). */
+  dataDir?: string;
+  /** SQL run once after opening (e.g. temporary staging tables). */
+  sessionSetup?: string;
+}
+
+interface PGliteQueryable {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<unknown>;
+}
+
+function queryable(db: PGliteQueryable): Queryable {
+  return {
+    async query<Row>(text: string, params?: unknown[]) {
+      return (await db.query<Row>(text, params)).rows;
+    },
+    async exec(text: string) {
+      await db.exec(text);
+    },
+  };
+}
+
+export class PGliteWarehouse implements Warehouse {
+  readonly kind = 'pglite' as const;
+  readonly #db: PGlite;
+  readonly #lock: DataDirLock | undefined;
+  readonly #base: Queryable;
+  /** Advisory locks are per session and PGlite has one session: keys held in this process. */
+  readonly #held = new Set<bigint>();
+
+  private constructor(db: PGlite, lock: DataDirLock | undefined) {
+    this.#db = db;
+    this.#lock = lock;
+    this.#base = queryable(db);
+  }
+
+  static async open(options: PGliteOptions): Promise<PGliteWarehouse> {
+    const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+    try {
+      const db = new PGlite({
+        dataDir: options.dataDir ? `${options.dataDir}/pgdata` : undefined,
+        parsers: pgliteParsers,
+      });
+      await db.waitReady;
+      await db.exec("SET TimeZone = 'UTC'");
+      if (options.sessionSetup) await db.exec(options.sessionSetup);
+      return new PGliteWarehouse(db, lock);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]> {
+    return this.#base.query<Row>(text, params);
+  }
+
+  exec(text: string): Promise<void> {
+    return this.#base.exec(text);
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#db.transaction(async (pgTx) => {
+      const base = queryable(pgTx);
+      const tx: Tx = {
+        ...base,
+        load: async (table, columns, rows) => {
+          if (rows.length === 0) return;
+          // json_populate_recordset casts each text value to the column's own type.
+          const objects = rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])));
+          const cols = columns.map((c) => `"${c}"`).join(', ');
+          await base.query(
+            `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${table}, $1::json)`,
+            [JSON.stringify(objects)],
+          );
+        },
+      };
+      return fn(tx);
+    });
+  }
+
+  async withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>) {
+    if (this.#held.has(key)) return { acquired: false as const };
+    this.#held.add(key);
+    try {
+      return { acquired: true as const, value: await fn() };
+    } finally {
+      this.#held.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.#db.closed) await this.#db.close();
+    } finally {
+      await this.#lock?.release();
+    }
+  }
+}

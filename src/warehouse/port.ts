@@ -1,0 +1,35 @@
+/**
+ * Warehouse: where the raw table, the transformations and the run history live.
+ * PostgreSQL through `pg`, or PGlite embedded. Both run the same SQL files.
+ */
+
+/** Anything that runs SQL: the warehouse itself, or a transaction on it. */
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a script of one or more statements without parameters. */
+  exec(text: string): Promise<void>;
+}
+
+/** A transaction: the same surface, plus a bulk loader. */
+export interface Tx extends Queryable {
+  /**
+   * Loads rows into a table (usually a temporary staging table) in one round trip.
+   * PostgreSQL uses COPY FROM STDIN; PGlite, which lacks it, a set-based INSERT … SELECT from JSON.
+   * Values are text in PostgreSQL's input format, or null.
+   */
+  load(table: string, columns: readonly string[], rows: readonly (readonly (string | null)[])[]): Promise<void>;
+}
+
+export interface Warehouse extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs fn in one transaction: commit on return, rollback on throw. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn while holding a session-level advisory lock, or returns { acquired: false }
+   * at once when another session (another process, another machine) holds it.
+   */
+  withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  /** Closes connections (and, for PGlite, releases the data directory). */
+  close(): Promise<void>;
+}

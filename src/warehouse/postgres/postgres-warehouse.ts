@@ -1,0 +1,107 @@
+/** Warehouse on a real PostgreSQL server through `pg`; batches go in with COPY FROM STDIN. */
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Queryable, Tx, Warehouse } from '../port.ts';
+import { copyText } from './copy-text.ts';
+import { typeParsers } from '../type-parsers.ts';
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Pool size; ingest needs 1, the DAG 2 (one holds the advisory lock). */
+  max?: number;
+  /** SQL run once on every new connection (e.g. temporary staging tables). */
+  sessionSetup?: string;
+}
+
+type Client = pg.PoolClient | pg.Pool;
+
+function queryable(client: Client): Queryable {
+  return {
+    async query<Row>(text: string, params?: unknown[]) {
+      const res = await client.query(text, params as unknown[]);
+      return res.rows as Row[];
+    },
+    async exec(text: string) {
+      await client.query(text);
+    },
+  };
+}
+
+export class PostgresWarehouse implements Warehouse {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #base: Queryable;
+
+  constructor(options: PostgresOptions) {
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 4,
+      // Every session in UTC, whatever the server's or the process's time zone.
+      options: '-c TimeZone=UTC',
+      types: { getTypeParser: typeParsers.getTypeParser },
+    });
+    // An idle client's network error must not crash the process; the next query reports it.
+    this.#pool.on('error', () => {});
+    if (options.sessionSetup) {
+      const setup = options.sessionSetup;
+      this.#pool.on('connect', (client) => {
+        client.query(setup).catch(() => {});
+      });
+    }
+    this.#base = queryable(this.#pool);
+  }
+
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]> {
+    return this.#base.query<Row>(text, params);
+  }
+
+  exec(text: string): Promise<void> {
+    return this.#base.exec(text);
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const tx: Tx = {
+        ...queryable(client),
+        load: async (table, columns, rows) => {
+          if (rows.length === 0) return;
+          const cols = columns.map((c) => `"${c}"`).join(', ');
+          const stream = client.query(copyFrom(`COPY ${table} (${cols}) FROM STDIN`));
+          await pipeline(Readable.from(copyText(rows)), stream);
+        },
+      };
+      const value = await fn(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>) {
+    // A session-level lock lives on one connection: hold that connection for the whole run.
+    const client = await this.#pool.connect();
+    try {
+      const [row] = (await client.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key.toString()])).rows;
+      if (!row?.ok) return { acquired: false as const };
+      try {
+        return { acquired: true as const, value: await fn() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

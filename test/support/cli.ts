@@ -1,0 +1,44 @@
+/** Runs the real `txpipe` CLI as a subprocess on Node 24, with only the environment the test gives. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+const node = process.execPath;
+const main = join(repoRoot, 'src', 'cli', 'main.ts');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Keys from the outer environment that must not leak into a test's txpipe (they pick the servers). */
+const TXPIPE_KEYS = /^(DATABASE_URL|KAFKA_|TXPIPE_|ELASTICSEARCH_|OPENSEARCH_|SEARCH_)/;
+
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!TXPIPE_KEYS.test(k)) base[k] = v;
+  return { ...base, ...env };
+}
+
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [main, ...args], { env: cliEnv(env), cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+/** Like runCli but fails with the command's stderr when it does not exit 0. */
+export async function cli(args: string[], env: Record<string, string>, input?: string): Promise<string> {
+  const r = await runCli(args, env, input);
+  if (r.code !== 0) throw new Error(`txpipe ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
