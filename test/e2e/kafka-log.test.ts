@@ -1,0 +1,313 @@
+/**
+ * KafkaEventLog against a real broker (KAFKA_BROKERS). Every test uses its own topic and group.
+ * Without KAFKA_BROKERS every test fails with a message saying how to start one.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Admin, Producer } from '@platformatic/kafka';
+import type { KafkaSettings } from '../../src/config.ts';
+import type { ConsumeOptions, LogRecord } from '../../src/log/port.ts';
+import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
+
+const BROKERS = process.env.KAFKA_BROKERS?.trim();
+
+function brokers(): string[] {
+  if (!BROKERS) {
+    assert.fail('KAFKA_BROKERS is not set: start Kafka with eval "$(bash scripts/services/up.sh kafka)" and run again');
+  }
+  return BROKERS.split(',');
+}
+
+const createdTopics: string[] = [];
+let admin: Admin | undefined;
+function adminClient(): Admin {
+  admin ??= new Admin({ clientId: 'txpipe-test-admin', bootstrapBrokers: brokers() });
+  return admin;
+}
+
+after(async () => {
+  if (!admin) return;
+  if (createdTopics.length > 0) await admin.deleteTopics({ topics: createdTopics }).catch(() => {});
+  await admin.close();
+});
+
+function settings(partitions: number): KafkaSettings {
+  const topic = `txpipe_test_${randomBytes(6).toString('hex')}`;
+  createdTopics.push(topic);
+  return {
+    brokers: brokers(),
+    clientId: 'txpipe-test',
+    topic,
+    partitions,
+    replication: 1,
+    group: `${topic}_group`,
+  };
+}
+
+const group = () => `txpipe_test_group_${randomBytes(6).toString('hex')}`;
+const fast = { quietMs: 250, heartbeatInterval: 300, sessionTimeout: 10_000, rebalanceTimeout: 10_000 };
+
+/** Consumes to the end (untilIdle), optionally committing every batch. */
+async function drain(
+  log: KafkaEventLog,
+  options: Partial<ConsumeOptions> & { group: string },
+  commit = true,
+): Promise<{ records: LogRecord[]; batches: number }> {
+  const records: LogRecord[] = [];
+  let batches = 0;
+  for await (const batch of log.consume({ maxBatch: 500, untilIdle: true, ...options })) {
+    batches++;
+    assert.ok(batch.records.length > 0, 'no empty batches');
+    assert.ok(batch.records.length <= (options.maxBatch ?? 500), 'batch respects maxBatch');
+    records.push(...batch.records);
+    if (commit) await batch.commit();
+  }
+  return { records, batches };
+}
+
+const id = (r: LogRecord) => `${r.partition}:${r.offset}`;
+
+function assertPerPartitionOrder(records: LogRecord[]): void {
+  const last = new Map<number, bigint>();
+  for (const r of records) {
+    const previous = last.get(r.partition);
+    if (previous !== undefined) assert.ok(r.offset > previous, `partition ${r.partition}: ${r.offset} after ${previous}`);
+    last.set(r.partition, r.offset);
+  }
+}
+
+test('ensureTopic creates the configured partitions and is idempotent', async () => {
+  const s = settings(4);
+  const log = new KafkaEventLog(s);
+  try {
+    await log.ensureTopic();
+    await log.ensureTopic();
+    const metadata = await adminClient().metadata({ topics: [s.topic], forceUpdate: true });
+    assert.equal(metadata.topics.get(s.topic)?.partitionsCount, 4);
+    assert.equal(log.kind, 'kafka');
+    assert.equal(log.topic, s.topic);
+  } finally {
+    await log.close();
+  }
+});
+
+test('append then consume(untilIdle) returns every payload exactly once, in offset order, garbage kept', async () => {
+  const s = settings(3);
+  const log = new KafkaEventLog(s, undefined, fast);
+  const raw = new Producer({ clientId: 'txpipe-test-raw', bootstrapBrokers: s.brokers });
+  try {
+    await log.ensureTopic();
+    const t0 = Date.now();
+    const garbage = ['not json {{{', '', '💳 café', 'nul\u0000byte', '{"truncated":', ' '.repeat(3)];
+    const values = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ transaction_id: `t${i}`, amount: i / 100 }));
+    await log.append([...values.slice(0, 2500), ...garbage, ...values.slice(2500)]);
+    await log.append(['\uD800 lone surrogate']); // not encodable: the encoder writes U+FFFD
+    // Bytes that are not UTF-8 and a null value, from a producer outside txpipe.
+    await raw.send({
+      messages: [
+        { topic: s.topic, value: Buffer.from([0xff, 0xfe, 0x41, 0xc3]), partition: 0 },
+        { topic: s.topic, partition: 1 },
+      ],
+    });
+    const total = values.length + garbage.length + 3;
+
+    const g = group();
+    const { records } = await drain(log, { group: g, maxBatch: 700 });
+    const t1 = Date.now();
+    assert.equal(records.length, total);
+    assert.equal(new Set(records.map(id)).size, total, 'no record twice');
+    assertPerPartitionOrder(records);
+    // Offsets per partition are exactly 0..n-1.
+    const perPartition = new Map<number, bigint[]>();
+    for (const r of records) perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r.offset]);
+    assert.deepEqual([...perPartition.keys()].sort(), [0, 1, 2]);
+    for (const offsets of perPartition.values()) {
+      assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)));
+    }
+    for (const r of records) {
+      assert.equal(typeof r.timestamp, 'number');
+      assert.ok(r.timestamp >= t0 - 5_000 && r.timestamp <= t1 + 5_000, `timestamp ${r.timestamp} within the test window`);
+    }
+    const got = records.map((r) => r.value);
+    const gotCounts = new Map<string, number>();
+    for (const v of got) gotCounts.set(v, (gotCounts.get(v) ?? 0) + 1);
+    for (const v of [...values, ...garbage]) assert.ok(gotCounts.get(v)! >= 1, `payload ${JSON.stringify(v)} delivered`);
+    assert.equal(gotCounts.get(''), 2, 'the empty payload and the null value both arrive as ""');
+    assert.ok(got.includes('\uFFFD lone surrogate'));
+    assert.ok(got.includes('\uFFFD\uFFFDA\uFFFD'), 'invalid UTF-8 kept as text with replacement characters');
+
+    // Commit moved the group's position to the end of every partition.
+    const lag = await log.lag(g);
+    assert.equal(lag.length, 3);
+    for (const p of lag) assert.equal(p.position, p.end, `partition ${p.partition} has no lag`);
+    assert.equal(lag.reduce((sum, p) => sum + p.end, 0n), BigInt(total));
+
+    // Same group again: nothing left.
+    const again = await drain(log, { group: g });
+    assert.equal(again.records.length, 0);
+
+    // A group that never committed: position 0, end unchanged.
+    const fresh = await log.lag(group());
+    for (const p of fresh) assert.equal(p.position, 0n);
+  } finally {
+    await raw.close();
+    await log.close();
+  }
+});
+
+test('abort stops after the current batch; uncommitted records are delivered again to the next consumer', async () => {
+  const s = settings(3);
+  const log = new KafkaEventLog(s, undefined, fast);
+  try {
+    await log.ensureTopic();
+    await log.append(Array.from({ length: 3000 }, (_, i) => `v${i}`));
+    const g = group();
+    const controller = new AbortController();
+    const committed: LogRecord[] = [];
+    let batches = 0;
+    let afterAbort = 0;
+    for await (const batch of log.consume({ group: g, maxBatch: 200, untilIdle: false, signal: controller.signal })) {
+      if (controller.signal.aborted) afterAbort++;
+      batches++;
+      if (batches === 1) {
+        committed.push(...batch.records);
+        await batch.commit();
+      } else {
+        controller.abort(); // abandon this batch: no commit
+      }
+    }
+    assert.equal(batches, 2);
+    assert.equal(afterAbort, 0, 'no batch yielded after the abort');
+
+    const lag = await log.lag(g);
+    const committedCount = lag.reduce((sum, p) => sum + p.position, 0n);
+    assert.equal(committedCount, BigInt(committed.length), 'only the committed batch moved the group');
+
+    const { records } = await drain(log, { group: g, maxBatch: 1000 });
+    const seen = new Set(committed.map(id));
+    assert.equal(records.length, 3000 - committed.length);
+    for (const r of records) assert.ok(!seen.has(id(r)), 'committed records are not delivered again');
+    assert.equal(new Set([...records.map(id), ...seen]).size, 3000, 'everything else is delivered again');
+  } finally {
+    await log.close();
+  }
+});
+
+test('startPositions: the consumer starts at the warehouse positions', async () => {
+  const s = settings(2);
+  const log = new KafkaEventLog(s, undefined, fast);
+  try {
+    await log.ensureTopic();
+    await log.append(Array.from({ length: 400 }, (_, i) => `v${i}`));
+    const asked: number[][] = [];
+    const { records } = await drain(log, {
+      group: group(),
+      startPositions: async (partitions) => {
+        asked.push(partitions);
+        return new Map(partitions.map((p) => [p, 150n]));
+      },
+    });
+    assert.deepEqual(asked, [[0, 1]]);
+    assert.equal(records.length, 400 - 2 * 150);
+    for (const r of records) assert.ok(r.offset >= 150n);
+  } finally {
+    await log.close();
+  }
+});
+
+async function waitForMembers(groupId: string, members: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const groups = await adminClient().describeGroups({ groups: [groupId] });
+    const g = groups.get(groupId);
+    if (g && g.state.toUpperCase() === 'STABLE' && g.members.size === members) return;
+    if (Date.now() > deadline) assert.fail(`group ${groupId} did not reach ${members} stable members (${g?.state}, ${g?.members.size})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('two consumers in one group split the partitions and together see every record once', async () => {
+  const s = settings(4);
+  const log = new KafkaEventLog(s, undefined, fast);
+  try {
+    await log.ensureTopic();
+    const g = group();
+    const controller = new AbortController();
+    const seen: LogRecord[][] = [[], []];
+    const runners = [0, 1].map(async (i) => {
+      for await (const batch of log.consume({ group: g, maxBatch: 300, untilIdle: false, signal: controller.signal })) {
+        seen[i]!.push(...batch.records);
+        await batch.commit();
+        if (seen[0]!.length + seen[1]!.length >= 4000) controller.abort();
+      }
+    });
+    await waitForMembers(g, 2);
+    await log.append(Array.from({ length: 4000 }, (_, i) => `v${i}`));
+    const timeout = setTimeout(() => controller.abort(), 30_000);
+    await Promise.all(runners);
+    clearTimeout(timeout);
+
+    const all = [...seen[0]!, ...seen[1]!];
+    assert.equal(all.length, 4000);
+    assert.equal(new Set(all.map(id)).size, 4000, 'no record seen twice');
+    assert.equal(new Set(all.map((r) => r.value)).size, 4000);
+    const partitionsA = new Set(seen[0]!.map((r) => r.partition));
+    const partitionsB = new Set(seen[1]!.map((r) => r.partition));
+    assert.ok(partitionsA.size > 0 && partitionsB.size > 0, 'both consumers got partitions');
+    for (const p of partitionsA) assert.ok(!partitionsB.has(p), `partition ${p} read by one consumer only`);
+    assertPerPartitionOrder(seen[0]!);
+    assertPerPartitionOrder(seen[1]!);
+
+    const lag = await log.lag(g);
+    for (const p of lag) assert.equal(p.position, p.end);
+  } finally {
+    await log.close();
+  }
+});
+
+test('untilIdle on an empty topic returns promptly', async () => {
+  const s = settings(3);
+  const log = new KafkaEventLog(s);
+  try {
+    await log.ensureTopic();
+    const started = Date.now();
+    const { batches } = await drain(log, { group: group() });
+    const elapsed = Date.now() - started;
+    assert.equal(batches, 0);
+    assert.ok(elapsed < 5_000, `returned after ${elapsed} ms`);
+  } finally {
+    await log.close();
+  }
+});
+
+test('untilIdle ends when caught up on its share while another member owns the other partitions', async () => {
+  const s = settings(2);
+  const log = new KafkaEventLog(s, undefined, fast);
+  try {
+    await log.ensureTopic();
+    await log.append(Array.from({ length: 1000 }, (_, i) => `v${i}`));
+    const g = group();
+    const controller = new AbortController();
+    let followerRecords = 0;
+    const follower = (async () => {
+      for await (const batch of log.consume({ group: g, maxBatch: 100, untilIdle: false, signal: controller.signal })) {
+        followerRecords += batch.records.length;
+        await batch.commit();
+      }
+    })();
+    await waitForMembers(g, 1);
+    const started = Date.now();
+    const { records } = await drain(log, { group: g });
+    const elapsed = Date.now() - started;
+    controller.abort();
+    await follower;
+    assert.ok(elapsed < 15_000, `returned after ${elapsed} ms`);
+    assert.ok(records.length <= 1000);
+    const lag = await log.lag(g);
+    assert.ok(lag.every((p) => p.end === 500n || p.end > 0n));
+    assert.ok(followerRecords + records.length >= 1000, 'together they read everything');
+  } finally {
+    await log.close();
+  }
+});
