@@ -1,0 +1,104 @@
+/**
+ * Exact decimal amounts. An amount arrives as the source text of a JSON number (`12.50`, `1e3`,
+ * `-0`) or as the content of a JSON string (`"12.50"`); it is normalized textually and never goes
+ * through a float, so `0.123456789012345678` stays exactly that.
+ */
+
+export type AmountResult = { ok: true; value: string } | { ok: false; reason: string };
+
+const NOT_DECIMAL: AmountResult = { ok: false, reason: 'amount is not a decimal number' };
+const NEGATIVE: AmountResult = { ok: false, reason: 'amount must be >= 0' };
+const OUT_OF_RANGE: AmountResult = { ok: false, reason: 'amount out of range' };
+const ZERO: AmountResult = { ok: true, value: '0' };
+
+/** At most this many digits before and after the decimal point, after normalization. */
+const MAX_DIGITS = 18;
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+/** The common case, already normal: no sign, no exponent, no leading or trailing zeros. */
+const PLAIN = /^(?:0|[1-9]\d{0,17})(?:\.\d{0,17}[1-9])?$/;
+
+/**
+ * Parses `[-]digits[.digits][(e|E)[+|-]digits]` into a plain decimal string: no exponent, no
+ * leading zeros in the integer part, no trailing zeros in the fraction, no dot when the fraction is
+ * empty ("12.50" -> "12.5", "1e3" -> "1000", "0.000" -> "0", "-0" -> "0").
+ * Rejects negatives ('amount must be >= 0'), anything else ('amount is not a decimal number'),
+ * and more than 18 integer or 18 fraction digits ('amount out of range').
+ */
+export function parseAmount(raw: string): AmountResult {
+  if (typeof raw !== 'string' || raw.length === 0) return NOT_DECIMAL;
+  if (raw.length <= 37 && PLAIN.test(raw)) return { ok: true, value: raw };
+  const m = DECIMAL.exec(raw);
+  if (m === null) return NOT_DECIMAL;
+  const negative = m[1] === '-';
+  const intPart = m[2]!;
+  const fracPart = m[3] ?? '';
+  const expText = m[4];
+  let digits = intPart + fracPart;
+  // Decimal point position within `digits`: value = 0.digits * 10^point.
+  let point = intPart.length;
+  if (expText !== undefined) {
+    const exp = Number(expText);
+    // Beyond this the value is zero or out of range anyway; keeps the arithmetic exact.
+    point += exp > 1e9 ? 1e9 : exp < -1e9 ? -1e9 : exp;
+  }
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return ZERO;
+  if (negative) return NEGATIVE;
+  digits = digits.slice(start, end);
+  point -= start;
+  const intDigits = point > 0 ? point : 0;
+  const fracDigits = digits.length > point ? digits.length - point : 0;
+  if (intDigits > MAX_DIGITS || fracDigits > MAX_DIGITS) return OUT_OF_RANGE;
+  let value: string;
+  if (point <= 0) value = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) value = digits + '0'.repeat(point - digits.length);
+  else value = digits.slice(0, point) + '.' + digits.slice(point);
+  return { ok: true, value };
+}
+
+const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
+
+function split(x: string): [string, string] {
+  if (!PLAIN_DECIMAL.test(x)) throw new TypeError(`not a plain non-negative decimal: ${JSON.stringify(x)}`);
+  const dot = x.indexOf('.');
+  return dot < 0 ? [x, ''] : [x.slice(0, dot), x.slice(dot + 1)];
+}
+
+function scaled(intPart: string, frac: string, scale: number): bigint {
+  return BigInt(intPart + frac + '0'.repeat(scale - frac.length));
+}
+
+function fromScaled(v: bigint, scale: number): string {
+  let s = v.toString();
+  if (scale === 0) return s;
+  if (s.length <= scale) s = '0'.repeat(scale - s.length + 1) + s;
+  let intPart = s.slice(0, s.length - scale);
+  let frac = s.slice(s.length - scale);
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  frac = frac.slice(0, end);
+  intPart = intPart.replace(/^0+(?=\d)/, '');
+  return frac === '' ? intPart : intPart + '.' + frac;
+}
+
+/** Exact sum of two non-negative plain decimal strings, normalized like parseAmount's output. */
+export function addDecimals(a: string, b: string): string {
+  const [ai, af] = split(a);
+  const [bi, bf] = split(b);
+  const scale = Math.max(af.length, bf.length);
+  return fromScaled(scaled(ai, af, scale) + scaled(bi, bf, scale), scale);
+}
+
+/** Exact comparison of two non-negative plain decimal strings: negative, 0 or positive. */
+export function compareDecimals(a: string, b: string): number {
+  const [ai, af] = split(a);
+  const [bi, bf] = split(b);
+  const scale = Math.max(af.length, bf.length);
+  const x = scaled(ai, af, scale);
+  const y = scaled(bi, bf, scale);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
