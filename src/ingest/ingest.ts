@@ -70,6 +70,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
     totals.seconds = (performance.now() - started) / 1000;
     o.onBatch?.(outcome, totals);
+    o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
     const now = performance.now();
     if (now - lastReport > 5000) {
       lastReport = now;

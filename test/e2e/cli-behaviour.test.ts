@@ -1,0 +1,109 @@
+/** How the CLI treats people and processes: bad input, a busy data directory, a crash mid-stream. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { freshTarget } from '../support/target.ts';
+import { generated, writeNdjson } from '../support/events.ts';
+import { expectedMetrics } from '../support/expected.ts';
+import { assertMatches } from '../support/assert-metrics.ts';
+
+test('bad flags and bad config: one clear line, exit code 2, nothing written', async () => {
+  const t = await freshTarget();
+  try {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['generate', '--count', 'abc'], {}, /--count.*must be an integer/],
+      [['generate', '--count', '10', '--late-ratio', '1.5'], {}, /--late-ratio.*between 0 and 1/],
+      [['generate', '--count', '10', '--start', 'yesterday'], {}, /--start.*RFC 3339/],
+      [['ingest'], {}, /exactly one of --until-idle or --follow/],
+      [['dag', 'run', 'some_other_dag'], {}, /unknown DAG "some_other_dag"/],
+      [['metrics', 'hourly', '--format', 'xml'], {}, /--format.*table, json, csv/],
+      [['produce', '--file', '/nonexistent/file.ndjson'], {}, /cannot read \/nonexistent\/file.ndjson/],
+      [['status'], { TXPIPE_BATCH_SIZE: '0' }, /TXPIPE_BATCH_SIZE/],
+      [['status'], { KAFKA_BROKERS: 'not a broker list' }, /KAFKA_BROKERS: must be host:port/],
+      [['status'], { DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must start with postgres/],
+      [['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', 'every minute'], {}, /--schedule/],
+      [['no-such-command'], {}, /unknown command/],
+    ];
+    for (const [args, env, message] of cases) {
+      const r = await runCli(args, { ...t.env, ...env });
+      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${args.join(' ')}: expected one line, got:\n${r.stderr}`);
+      assert.match(lines[0]!, message);
+      assert.equal(r.stdout, '');
+    }
+    if (t.kind === 'pglite') assert.equal(existsSync(t.env.TXPIPE_DATA_DIR!), false, 'a rejected command created the data directory');
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a second process on the same embedded data directory gets a clear error', async () => {
+  const t = await freshTarget({}, 'pglite');
+  try {
+    await cli(['migrate'], t.env);
+    const follower = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], {
+      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'info' }),
+    });
+    let err = '';
+    follower.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
+    for (let i = 0; i < 100 && !existsSync(join(t.env.TXPIPE_DATA_DIR!, 'txpipe.lock')); i++) await sleep(100);
+    await sleep(500);
+    const r = await runCli(['status'], t.env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`data directory .* is in use by process ${follower.pid}`));
+    follower.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+    // The lock is released on a clean stop.
+    assert.equal((await runCli(['status'], t.env)).code, 0);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('an ingest killed mid-stream and restarted loses and doubles nothing', async () => {
+  const t = await freshTarget();
+  try {
+    const messages = generated(30_000, 21, '2026-07-01T00:00:00Z', 5000);
+    const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'many.ndjson');
+    await writeNdjson(file, messages);
+    await cli(['produce', '--file', file], t.env);
+
+    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--until-idle', '--batch-size', '500'], {
+      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'debug' }),
+    });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));
+    // Kill it with SIGKILL (no cleanup at all) once a few batches have committed.
+    let committed = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      committed += d.toString().split('batch committed').length - 1;
+      if (committed >= 5) child.kill('SIGKILL');
+    });
+    assert.equal(await closed, 'SIGKILL', 'the ingest finished before it could be killed: give it more work');
+
+    const partial = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; consumer: { lag: number } };
+    assert.ok(partial.consumer.lag > 0, 'nothing left to replay');
+
+    await cli(['ingest', '--until-idle', '--batch-size', '500'], t.env);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    const expected = expectedMetrics(messages, 0n);
+    const s = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
+      raw_transactions: number;
+      dead_letters: number;
+      duplicates: number;
+      consumer: { lag: number };
+    };
+    assert.deepEqual(
+      [s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag],
+      [expected.valid, expected.duplicates, expected.invalid, 0],
+    );
+    assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
+  } finally {
+    await t.cleanup();
+  }
+});

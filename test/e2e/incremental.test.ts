@@ -1,0 +1,116 @@
+/**
+ * Incremental transforms: a run recomputes only the hours that received rows, late arrivals included,
+ * and many incremental runs end in exactly the tables a full refresh builds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { cli } from '../support/cli.ts';
+import { freshTarget, type Target } from '../support/target.ts';
+import { generated, writeNdjson } from '../support/events.ts';
+import { expectedMetrics } from '../support/expected.ts';
+import { assertMatches } from '../support/assert-metrics.ts';
+
+async function snapshot(t: Target) {
+  const w = await t.open();
+  try {
+    const clean = await w.query(
+      `SELECT transaction_id::text, user_id::text, amount::text, currency, status, event_time::text, processing_time::text,
+              event_date::text, event_hour::text, latency_seconds::text, is_late
+       FROM transactions_clean ORDER BY transaction_id`,
+    );
+    const metrics = await w.query(
+      `SELECT event_hour::text, total_transactions::text, total_amount::text, late_transactions::text, late_ratio
+       FROM hourly_metrics ORDER BY event_hour`,
+    );
+    return { clean, metrics };
+  } finally {
+    await w.close();
+  }
+}
+
+async function ingestAndRun(t: Target, lines: string[], name: string) {
+  const file = join(t.env.TXPIPE_DATA_DIR!, '..', `${name}.ndjson`);
+  await writeNdjson(file, lines);
+  await cli(['produce', '--file', file], t.env);
+  await cli(['ingest', '--until-idle'], t.env);
+  const out = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+  return out;
+}
+
+test('incremental runs and a full refresh give identical tables', async () => {
+  const t = await freshTarget();
+  try {
+    // Three deliveries over the same hours: each later one brings late events for the earlier hours.
+    const all = generated(4500, 5, '2026-04-01T00:00:00Z', 900);
+    const parts = [all.slice(0, 1500), all.slice(1500, 3000), all.slice(3000)];
+    for (const [i, part] of parts.entries()) await ingestAndRun(t, part, `part${i}`);
+    const incremental = await snapshot(t);
+    assert.ok(incremental.clean.length > 4000);
+
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--full-refresh'], t.env);
+    const full = await snapshot(t);
+    assert.deepEqual(full.clean, incremental.clean);
+    assert.deepEqual(full.metrics, incremental.metrics);
+
+    assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expectedMetrics(all, 0n));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a late event re-aggregates its old hour and only that hour', async () => {
+  const t = await freshTarget();
+  try {
+    const first = generated(1200, 8, '2026-05-01T00:00:00Z', 300); // four hours
+    await ingestAndRun(t, first, 'first');
+    const before = await snapshot(t);
+
+    const late = JSON.stringify({
+      transaction_id: '11111111-2222-4333-8444-555555555555',
+      user_id: '11111111-2222-4333-8444-000000000000',
+      amount: '100.25',
+      currency: 'GBP',
+      status: 'completed',
+      event_time: '2026-05-01T01:30:00Z',
+      processing_time: '2026-05-01T05:00:00Z',
+    });
+    const out = await ingestAndRun(t, [late], 'late');
+    assert.match(out, /run_transformations=success hours:1 rows:\d+/);
+    assert.match(out, /refresh_views=success hours:1 changed:1/);
+
+    const after = await snapshot(t);
+    const changed = after.metrics.filter((m, i) => JSON.stringify(m) !== JSON.stringify(before.metrics[i]));
+    assert.equal(changed.length, 1);
+    const [hour] = changed as { event_hour: string; total_transactions: string; late_transactions: string }[];
+    const old = (before.metrics as { event_hour: string; total_transactions: string; late_transactions: string }[]).find(
+      (m) => m.event_hour === hour!.event_hour,
+    )!;
+    assert.equal(hour!.event_hour, '2026-05-01 01:00:00');
+    assert.equal(Number(hour!.total_transactions), Number(old.total_transactions) + 1);
+    assert.equal(Number(hour!.late_transactions), Number(old.late_transactions) + 1);
+    assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expectedMetrics([...first, late], 0n));
+
+    // Nothing new: the next run touches no hour.
+    const idle = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    assert.match(idle, /run_transformations=success hours:0 rows:0/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a backfill recomputes its hours from the raw rows and changes nothing when they are right', async () => {
+  const t = await freshTarget();
+  try {
+    await ingestAndRun(t, generated(600, 9, '2026-06-01T00:00:00Z', 300), 'b');
+    const before = await snapshot(t);
+    const w = await t.open();
+    await w.query(`UPDATE hourly_metrics SET total_transactions = 0 WHERE event_hour = '2026-06-01 00:00:00'`);
+    await w.close();
+    const out = await cli(['dag', 'backfill', 'process_kafka_to_postgres', '--from', '2026-06-01T00:00:00Z', '--to', '2026-06-01T02:00:00Z'], t.env);
+    assert.match(out, /backfill: 2 run\(s\), 0 failed/);
+    assert.deepEqual(await snapshot(t), before);
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidArgumentError } from 'commander';
+import { intFlag, isoFlag, previousHour, ratioFlag } from '../../src/cli/flags.ts';
+import { copyText } from '../../src/warehouse/postgres/copy-text.ts';
+import { table } from '../../src/cli/table.ts';
+import { metricsCsv, metricsJson } from '../../src/cli/metrics.ts';
+import { storableText } from '../../src/warehouse/storable-text.ts';
+import { lockKey } from '../../src/warehouse/lock-key.ts';
+
+test('flag parsers accept good values and name the problem otherwise', () => {
+  assert.equal(intFlag(1)('42'), 42);
+  assert.throws(() => intFlag(1)('0'), InvalidArgumentError);
+  assert.throws(() => intFlag(1)('4.2'), /must be an integer/);
+  assert.equal(ratioFlag('0.25'), 0.25);
+  assert.throws(() => ratioFlag('2'), /between 0 and 1/);
+  assert.equal(isoFlag('2026-03-01T05:30:00+05:30'), '2026-03-01T00:00:00.000Z');
+  assert.equal(isoFlag('2026-03-01 10:00'), '2026-03-01T10:00:00.000Z');
+  assert.throws(() => isoFlag('tomorrow'), /RFC 3339/);
+  assert.equal(previousHour(Date.parse('2026-03-01T10:59:59Z')), '2026-03-01T09:00:00.000Z');
+});
+
+test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N', () => {
+  const text = [...copyText([['a\tb', null, 'c\\d', 'e\nf\rg'], ['plain', '', 'x', 'y']])].join('');
+  assert.equal(text, 'a\\tb\t\\N\tc\\\\d\te\\nf\\rg\nplain\t\tx\ty\n');
+});
+
+test('metrics JSON keeps total_amount exact; CSV and tables line up', () => {
+  const rows = [{ event_hour: '2026-03-01 10:00:00', total_transactions: '2', total_amount: '12345678901234567.123456789', late_transactions: '1', late_ratio: 0.5 }];
+  assert.match(metricsJson(rows), /"total_amount": 12345678901234567\.123456789,/);
+  assert.match(metricsJson(rows), /"event_hour": "2026-03-01T10:00:00Z"/);
+  assert.equal(metricsCsv(rows).split('\n')[1], '2026-03-01T10:00:00Z,2,12345678901234567.123456789,1,0.5');
+  assert.equal(table(['a', 'n'], [['x', '1'], ['yy', '10']]), 'a    n\n--  --\nx    1\nyy  10');
+});
+
+test('NUL never reaches PostgreSQL text; lock keys are stable', () => {
+  assert.equal(storableText('a\u0000b'), 'a\\u0000b');
+  assert.equal(storableText('plain'), 'plain');
+  assert.equal(lockKey('dag:process_kafka_to_postgres'), lockKey('dag:process_kafka_to_postgres'));
+  assert.notEqual(lockKey('a'), lockKey('b'));
+});

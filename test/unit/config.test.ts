@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, ConfigError } from '../../src/config.ts';
+
+test('no configuration means the embedded default', () => {
+  const c = loadConfig({});
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.kafka, undefined);
+  assert.equal(c.search, undefined);
+  assert.equal(c.dataDir, './.txpipe');
+  assert.equal(c.topic, 'transactions');
+  assert.equal(c.schedule, '@hourly');
+  assert.equal(c.batchSize, 5000);
+});
+
+test('real servers are picked by their URLs, with auth and TLS', () => {
+  const c = loadConfig({
+    DATABASE_URL: 'postgres://u:p@db:5432/x',
+    KAFKA_BROKERS: 'k1:9092,k2:9092',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    KAFKA_SASL_USERNAME: 'u',
+    KAFKA_SASL_PASSWORD: 'p',
+    KAFKA_SSL: 'true',
+    ELASTICSEARCH_URL: 'https://es:9200',
+    ELASTICSEARCH_API_KEY: 'k',
+    TXPIPE_TOPIC_PARTITIONS: '6',
+  });
+  assert.equal(c.databaseUrl, 'postgres://u:p@db:5432/x');
+  assert.deepEqual(c.kafka?.brokers, ['k1:9092', 'k2:9092']);
+  assert.equal(c.kafka?.partitions, 6);
+  assert.deepEqual(c.kafka?.sasl, { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' });
+  assert.deepEqual(c.kafka?.ssl, { ca: undefined, rejectUnauthorized: true });
+  assert.equal(c.search?.engine, 'elasticsearch');
+  assert.equal(c.search?.apiKey, 'k');
+  assert.equal(c.search?.index, 'hourly_metrics');
+  assert.equal(c.search?.retentionDays, 400);
+});
+
+test('a wrong value is one line naming the setting', () => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ TXPIPE_BATCH_SIZE: 'lots' }, /^TXPIPE_BATCH_SIZE: .*\(got "lots"\)$/],
+    [{ OPENSEARCH_URL: 'not a url' }, /^OPENSEARCH_URL: /],
+    [{ ELASTICSEARCH_URL: 'http://a:9200', OPENSEARCH_URL: 'http://b:9200' }, /both set: choose one/],
+    [{ KAFKA_SASL_MECHANISM: 'PLAIN' }, /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/],
+    [{ TXPIPE_INDEX: 'Hourly Metrics' }, /^TXPIPE_INDEX: must be a lowercase index name/],
+    [{ TXPIPE_LOG_LEVEL: 'loud' }, /^TXPIPE_LOG_LEVEL: /],
+  ];
+  for (const [env, message] of bad) {
+    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('\n'));
+  }
+});
+
+test('empty values count as unset', () => {
+  const c = loadConfig({ DATABASE_URL: '', KAFKA_BROKERS: '', OPENSEARCH_URL: '' });
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.kafka, undefined);
+  assert.equal(c.search, undefined);
+});
