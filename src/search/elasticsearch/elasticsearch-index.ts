@@ -1,0 +1,108 @@
+/**
+ * SearchIndex on Elasticsearch 8/9 through @elastic/elasticsearch. Thin: the shared logic is in
+ * MonthlySearchIndex; this file only maps it to client calls. Retention policy: ILM policy
+ * `<name>-retention` (delete phase) named by the template's `index.lifecycle.name`; where ILM is not
+ * available (e.g. serverless: 404/410 or api_not_available_exception) one warning line is logged, the
+ * template goes without the setting, and txpipe's own event-time pruning is the only retention.
+ */
+import { Client } from '@elastic/elasticsearch';
+import type { BulkLine } from '../documents.ts';
+import { ilmPolicyBody } from '../lifecycle.ts';
+import type { IndexTemplateBody } from '../lifecycle.ts';
+import { errorStatus } from '../bulk.ts';
+import { MonthlySearchIndex, type SearchHit, type SearchIndexOptions, type SearchPageRequest } from '../monthly-index.ts';
+
+function ilmUnavailable(err: unknown): boolean {
+  const status = errorStatus(err);
+  if (status === 404 || status === 410) return true;
+  const type = (err as { body?: { error?: { type?: unknown } } }).body?.error?.type;
+  return status === 400 && type === 'api_not_available_exception';
+}
+
+export class ElasticsearchIndex extends MonthlySearchIndex {
+  readonly kind = 'elasticsearch' as const;
+  /** The underlying client (tests, admin). */
+  readonly client: Client;
+  #ilmAvailable: boolean | undefined;
+
+  constructor(options: SearchIndexOptions) {
+    super(options);
+    const auth = options.apiKey
+      ? { apiKey: options.apiKey }
+      : options.username !== undefined
+        ? { username: options.username, password: options.password ?? '' }
+        : undefined;
+    this.client = new Client({
+      node: options.url,
+      ...(auth ? { auth } : {}),
+      tls: { rejectUnauthorized: options.rejectUnauthorized ?? true },
+      // Retries are txpipe's (bulk.ts); the client's own would multiply them.
+      maxRetries: 0,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+    });
+  }
+
+  /** Whether ILM answered, once ensure() ran (undefined before). */
+  get ilmAvailable(): boolean | undefined {
+    return this.#ilmAvailable;
+  }
+
+  protected async engineEnsureRetentionPolicy(): Promise<{ ilmPolicy?: string }> {
+    if (this.#ilmAvailable === false) return {};
+    const name = this.policyId();
+    try {
+      await this.client.ilm.putLifecycle({ name, policy: ilmPolicyBody(this.name, this.retentionDays) });
+      this.#ilmAvailable = true;
+      return { ilmPolicy: name };
+    } catch (err) {
+      if (!ilmUnavailable(err)) throw err;
+      this.#ilmAvailable = false;
+      this.log(
+        `warning: Elasticsearch ILM is not available (PUT _ilm/policy/${name} -> ${errorStatus(err)}); ` +
+          `retention is enforced only by txpipe's event-time pruning`,
+      );
+      return {};
+    }
+  }
+
+  protected async enginePutIndexTemplate(name: string, body: IndexTemplateBody): Promise<void> {
+    await this.client.indices.putIndexTemplate({ name, ...body });
+  }
+
+  protected async engineListIndices(pattern: string): Promise<string[]> {
+    try {
+      const rows = await this.client.cat.indices({ index: pattern, format: 'json', h: 'index', expand_wildcards: ['open', 'closed'] });
+      return (rows as { index?: string }[]).map((r) => r.index).filter((i): i is string => typeof i === 'string');
+    } catch (err) {
+      if (errorStatus(err) === 404) return [];
+      throw err;
+    }
+  }
+
+  protected async engineDeleteIndices(indices: string[]): Promise<void> {
+    await this.client.indices.delete({ index: indices });
+  }
+
+  protected async engineBulk(lines: BulkLine[]): Promise<unknown> {
+    return await this.client.bulk({ operations: lines });
+  }
+
+  protected async engineSearch(request: SearchPageRequest): Promise<SearchHit[]> {
+    const response = await this.client.search({
+      index: request.index,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      ...request.body,
+      search_after: request.body.search_after as never,
+    });
+    return response.hits.hits as SearchHit[];
+  }
+
+  protected async engineRefresh(indices: string[]): Promise<void> {
+    await this.client.indices.refresh({ index: indices });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The hourly_metrics mapping, shared by Elasticsearch and OpenSearch: exactly the seed's five fields,
+ * `dynamic: 'strict'` so a document with any other field is rejected instead of widening the mapping.
+ */
+
+/** Field name -> mapping type, in document order. */
+export const HOURLY_METRICS_FIELDS = {
+  event_hour: 'date',
+  total_transactions: 'integer',
+  total_amount: 'double',
+  late_transactions: 'integer',
+  late_ratio: 'float',
+} as const;
+
+export type HourlyMetricsField = keyof typeof HOURLY_METRICS_FIELDS;
+
+export const HOURLY_METRICS_FIELD_NAMES = Object.keys(HOURLY_METRICS_FIELDS) as HourlyMetricsField[];
+
+export interface HourlyMetricsMapping {
+  dynamic: 'strict';
+  properties: { [F in HourlyMetricsField]: { type: (typeof HOURLY_METRICS_FIELDS)[F] } };
+}
+
+/** A fresh copy of the mapping (callers may hand it to a client that mutates request objects). */
+export function hourlyMetricsMapping(): HourlyMetricsMapping {
+  return {
+    dynamic: 'strict',
+    properties: {
+      event_hour: { type: 'date' },
+      total_transactions: { type: 'integer' },
+      total_amount: { type: 'double' },
+      late_transactions: { type: 'integer' },
+      late_ratio: { type: 'float' },
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The seed's own servers: Kafka → PostgreSQL → DAG → OpenSearch, through the real CLI. Needs
+ * DATABASE_URL, KAFKA_BROKERS and OPENSEARCH_URL (npm run services:up); a missing server fails.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cli, cliEnv, repoRoot } from '../support/cli.ts';
+import { freshTarget, testName, type Target } from '../support/target.ts';
+import { edgeCaseMessages, generated, writeNdjson } from '../support/events.ts';
+import { expectedMetrics } from '../support/expected.ts';
+import { assertMatches, type MetricsJson } from '../support/assert-metrics.ts';
+
+function servers(): { kafka: string; opensearch: string } {
+  const kafka = process.env.KAFKA_BROKERS;
+  const opensearch = process.env.OPENSEARCH_URL;
+  if (!kafka || !opensearch) {
+    throw new Error('KAFKA_BROKERS and OPENSEARCH_URL must be set: eval "$(npm run -s services:up)"');
+  }
+  return { kafka, opensearch };
+}
+
+async function target(partitions: number): Promise<{ t: Target; index: string; opensearch: string }> {
+  const s = servers();
+  const index = testName('txpipe_idx');
+  const t = await freshTarget({
+    KAFKA_BROKERS: s.kafka,
+    TXPIPE_TOPIC: testName('txpipe_topic'),
+    TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
+    TXPIPE_TOPIC_PARTITIONS: String(partitions),
+    OPENSEARCH_URL: s.opensearch,
+    TXPIPE_INDEX: index,
+  }, 'postgres');
+  return { t, index, opensearch: s.opensearch };
+}
+
+interface Hit {
+  _id: string;
+  _index: string;
+  _version: number;
+  _source: MetricsJson;
+}
+
+async function readIndex(opensearch: string, index: string): Promise<Hit[]> {
+  const res = await fetch(`${opensearch}/${index}/_search?size=10000&sort=event_hour:asc&version=true`);
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { hits: { hits: Hit[] } }).hits.hits;
+}
+
+async function dropIndex(opensearch: string, index: string): Promise<void> {
+  await fetch(`${opensearch}/${index}-*`, { method: 'DELETE' });
+  await fetch(`${opensearch}/_index_template/${index}`, { method: 'DELETE' });
+}
+
+async function deleteTopic(t: Target): Promise<void> {
+  const { KafkaEventLog } = await import('../../src/log/kafka/kafka-log.ts');
+  const log = new KafkaEventLog(t.config.kafka!);
+  // Topics are cheap; the broker's data lives under .services and is wiped by services:down + rm.
+  await log.close();
+}
+
+test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computation; a second run leaves the index unchanged', async () => {
+  const { t, index, opensearch } = await target(1);
+  try {
+    const messages = [...edgeCaseMessages(), ...generated(3000, 31)];
+    const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'events.ndjson');
+    await writeNdjson(file, messages);
+    const expected = expectedMetrics(messages, BigInt(Date.now()) * 1000n);
+
+    await cli(['produce', '--file', file], t.env);
+    await cli(['ingest', '--until-idle'], t.env);
+    const run = await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
+    assert.match(run, new RegExp(`index_hourly_metrics_to_elasticsearch=success indexed:${expected.hours.length}`));
+    const metricsText = await cli(['metrics', 'hourly', '--format', 'json'], t.env);
+    assertMatches(metricsText, expected);
+
+    const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; dead_letters: number; duplicates: number; consumer: { lag: number } };
+    assert.deepEqual([status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag], [expected.valid, expected.invalid, expected.duplicates, 0]);
+
+    // The documents read back equal hourly_metrics: _id = event_hour, the five fields, nothing else.
+    const metrics = JSON.parse(metricsText) as MetricsJson[];
+    const hits = await readIndex(opensearch, index);
+    assert.deepEqual(hits.map((h) => h._id), metrics.map((m) => m.event_hour));
+    assert.deepEqual(hits.map((h) => h._source), metrics);
+    assert.ok(hits.every((h) => h._index === `${index}-${h._id.slice(0, 4)}.${h._id.slice(5, 7)}`));
+
+    // Rerun (same logical date) and full refresh: same documents, no new one.
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
+    const afterRerun = await readIndex(opensearch, index);
+    assert.deepEqual(afterRerun, hits, 'a rerun rewrote or added documents');
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--full-refresh'], t.env);
+    const afterFull = await readIndex(opensearch, index);
+    assert.deepEqual(afterFull.map((h) => [h._id, h._source]), hits.map((h) => [h._id, h._source]));
+
+    // A late event re-sends its one hour, overwriting its document.
+    const late = JSON.stringify({
+      transaction_id: '99999999-2222-4333-8444-555555555555',
+      user_id: '99999999-2222-4333-8444-000000000000',
+      amount: '50',
+      currency: 'USD',
+      status: 'completed',
+      event_time: '2026-03-01T09:10:00Z',
+      processing_time: '2026-03-01T12:00:00Z',
+    });
+    await cli(['produce', '--file', '-'], t.env, late + '\n');
+    await cli(['ingest', '--until-idle'], t.env);
+    const lateRun = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    assert.match(lateRun, /indexed:1/);
+    const afterLate = await readIndex(opensearch, index);
+    assert.equal(afterLate.length, hits.length);
+    const nine = afterLate.find((h) => h._id === '2026-03-01T09:00:00Z')!;
+    const nineBefore = hits.find((h) => h._id === '2026-03-01T09:00:00Z')!;
+    assert.equal(nine._source.total_transactions, nineBefore._source.total_transactions + 1);
+    assert.equal(nine._source.late_transactions, nineBefore._source.late_transactions + 1);
+  } finally {
+    await dropIndex(opensearch, index);
+    await deleteTopic(t);
+    await t.cleanup();
+  }
+});
+
+test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing', async () => {
+  const { t, index, opensearch } = await target(3);
+  try {
+    const messages = generated(60_000, 41, '2026-09-01T00:00:00Z', 10_000);
+    const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'many.ndjson');
+    await writeNdjson(file, messages);
+    await cli(['produce', '--file', file], t.env);
+
+    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow', '--batch-size', '1000'], {
+      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'debug' }),
+    });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));
+    let committed = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      committed += d.toString().split('batch committed').length - 1;
+      if (committed >= 8) child.kill('SIGKILL');
+    });
+    assert.equal(await closed, 'SIGKILL');
+    const partial = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; consumer: { lag: number } };
+    assert.ok(partial.raw_transactions > 0 && partial.consumer.lag > 0, JSON.stringify(partial));
+
+    await cli(['ingest', '--until-idle'], t.env);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    const expected = expectedMetrics(messages, 0n);
+    const s = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; dead_letters: number; duplicates: number; consumer: { lag: number } };
+    assert.deepEqual([s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
+    assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
+    assert.equal((await readIndex(opensearch, index)).length, expected.hours.length);
+  } finally {
+    await dropIndex(opensearch, index);
+    await t.cleanup();
+  }
+});
