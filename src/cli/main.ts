@@ -14,7 +14,7 @@ import { registerMetrics } from './metrics.ts';
 import { registerStatus } from './status.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerDemo } from './demo.ts';
-// DASHBOARDS-IMPORT import { registerDashboardsCommand } from './dashboards.ts';
+import { registerDashboardsCommand } from './dashboards.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
@@ -31,7 +31,7 @@ registerMetrics(program);
 registerStatus(program);
 registerMigrate(program);
 registerDemo(program);
-// DASHBOARDS-REG registerDashboardsCommand(program);
+registerDashboardsCommand(program);
 for (const c of program.commands) {
   c.exitOverride();
   for (const sub of c.commands) sub.exitOverride();
