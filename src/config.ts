@@ -50,6 +50,7 @@ const schema = z.object({
   TXPIPE_TOPIC_PARTITIONS: int(1, 10_000).default(3),
   TXPIPE_TOPIC_REPLICATION: int(1, 100).default(1),
   TXPIPE_CONSUMER_GROUP: z.string().min(1).default('txpipe-ingest'),
+  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
   TXPIPE_BATCH_SIZE: int(1, 100_000).default(5000),
   ELASTICSEARCH_URL: optionalUrl,
   ELASTICSEARCH_API_KEY: optionalText,
@@ -76,6 +77,8 @@ export interface KafkaSettings {
   partitions: number;
   replication: number;
   group: string;
+  /** How long the broker waits for a silent (crashed) consumer before giving its partitions away. */
+  sessionTimeoutMs?: number;
   ssl?: { ca?: string; rejectUnauthorized: boolean };
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       partitions: e.TXPIPE_TOPIC_PARTITIONS,
       replication: e.TXPIPE_TOPIC_REPLICATION,
       group: e.TXPIPE_CONSUMER_GROUP,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     };
     if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE) {
       config.kafka.ssl = { ca: e.KAFKA_SSL_CA_FILE, rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };

@@ -13,7 +13,6 @@ import { PostgresWarehouse } from './warehouse/postgres/postgres-warehouse.ts';
 import { PGliteWarehouse } from './warehouse/pglite/pglite-warehouse.ts';
 import { EmbeddedEventLog } from './log/embedded/embedded-log.ts';
 import { migrate } from './warehouse/migrate.ts';
-import { sql } from './sql.ts';
 
 export interface Runtime {
   config: Config;
@@ -25,10 +24,9 @@ export interface Runtime {
 }
 
 export async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
-  const sessionSetup = sql('ingest/staging');
   const warehouse = config.databaseUrl
-    ? new PostgresWarehouse({ connectionString: config.databaseUrl, sessionSetup })
-    : await PGliteWarehouse.open({ dataDir: config.dataDir, sessionSetup });
+    ? new PostgresWarehouse({ connectionString: config.databaseUrl })
+    : await PGliteWarehouse.open({ dataDir: config.dataDir });
   try {
     const result = await migrate(warehouse);
     if (result.applied.length > 0) logger.child('migrate').info(`applied ${result.applied.join(', ')}`);

@@ -27,8 +27,9 @@ export function registerIngest(program: Command): void {
           logger: ctx.logger.child('ingest'),
         });
         out(
-          `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s: ${totals.inserted} new rows, ` +
-            `${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied`,
+          `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s ` +
+            `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB): ` +
+            `${totals.inserted} new rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied`,
         );
       });
     });

@@ -79,7 +79,7 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
         o.recompute.to,
       ]);
       if (hours.length > 0) {
-        await deps.warehouse.query(sql('ingest/record_changed_hours'), [hours.map((h) => h.event_hour)]);
+        await deps.warehouse.query(sql('transform/queue_changed_hours'), [hours.map((h) => h.event_hour)]);
       }
     }
     const tasks: TaskOutcome[] = [];

@@ -7,9 +7,11 @@
 import { sql } from '../sql.ts';
 import type { Tx } from '../warehouse/port.ts';
 import type { LogRecord } from '../log/port.ts';
-import { validateEvent, type RawRow } from '../events/event.ts';
+import { validateEvent, type RawRow, type Validation } from '../events/event.ts';
 import { hourOf } from '../events/timestamp.ts';
 import { storableText } from '../warehouse/storable-text.ts';
+import { isUniqueViolation } from '../warehouse/transient.ts';
+import type { RecentIds } from './recent-ids.ts';
 
 export interface BatchOutcome {
   /** Records handed in. */
@@ -24,6 +26,8 @@ export interface BatchOutcome {
   deadLetters: number;
   /** Event hours that received rows (UTC, `YYYY-MM-DD HH:00:00`). */
   hours: string[];
+  /** The transaction_ids inserted (for the recent-id cache, once committed). */
+  insertedIds?: string[];
 }
 
 export const RAW_COLUMNS = [
@@ -50,95 +54,100 @@ export function emptyOutcome(): BatchOutcome {
   return { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, hours: [] };
 }
 
-export async function applyBatch(tx: Tx, source: Source, records: readonly LogRecord[]): Promise<BatchOutcome> {
+/** A batch validated ahead of its transaction (pure CPU work, done while the previous batch is written). */
+export interface PreparedBatch {
+  records: readonly LogRecord[];
+  validations: readonly Validation[];
+}
+
+export function prepareBatch(records: readonly LogRecord[]): PreparedBatch {
+  return { records, validations: records.map((r) => validateEvent(r.value, r.timestamp)) };
+}
+
+export async function applyBatch(tx: Tx, source: Source, records: readonly LogRecord[], recent?: RecentIds): Promise<BatchOutcome> {
+  return writeBatch(tx, source, prepareBatch(records), recent);
+}
+
+/**
+ * Writes a prepared batch in four round trips: lock the positions; COPY the new rows straight into
+ * `transactions` (PGlite: one INSERT … SELECT); record hours, dead letters, duplicates and positions;
+ * commit. The COPY is optimistic: ids this process inserted recently are known duplicates; if the
+ * primary key still rejects the COPY (an older id, or another process's), the batch rolls back to a
+ * savepoint, looks its ids up, and COPYs the rest.
+ */
+export async function writeBatch(tx: Tx, source: Source, prepared: PreparedBatch, recent?: RecentIds): Promise<BatchOutcome> {
+  const { records, validations } = prepared;
   const outcome = emptyOutcome();
   outcome.received = records.length;
   if (records.length === 0) return outcome;
 
-  const fresh = await skipApplied(tx, source, records);
-  outcome.alreadyApplied = records.length - fresh.length;
-  if (fresh.length === 0) return outcome;
-
+  const next = await lockPositions(tx, source, records);
   const dead: { at: LogRecord; reason: string }[] = [];
   const dupes: { at: Positioned; id: string }[] = [];
-  const candidates: { at: LogRecord; row: RawRow }[] = [];
+  let candidates: { at: LogRecord; row: RawRow }[] = [];
   const seen = new Set<string>();
-  for (const record of fresh) {
-    const v = validateEvent(record.value, record.timestamp);
+  const fresh: LogRecord[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    if (record.offset < (next.get(record.partition) ?? 0n)) continue; // applied by an earlier delivery
+    fresh.push(record);
+    const v = validations[i]!;
     if (!v.ok) dead.push({ at: record, reason: v.reason });
-    else if (seen.has(v.row.transaction_id)) dupes.push({ at: record, id: v.row.transaction_id });
+    else if (seen.has(v.row.transaction_id) || recent?.has(v.row.transaction_id)) dupes.push({ at: record, id: v.row.transaction_id });
     else {
       seen.add(v.row.transaction_id);
       candidates.push({ at: record, row: v.row });
     }
   }
+  outcome.alreadyApplied = records.length - fresh.length;
+  if (fresh.length === 0) return outcome;
 
   if (candidates.length > 0) {
-    await tx.load(
-      'ingest_staging',
-      RAW_COLUMNS,
-      candidates.map(({ row }) => RAW_COLUMNS.map((c) => row[c])),
-    );
-    const inserted = new Set(
-      (await tx.query<{ transaction_id: string }>(sql('ingest/insert_raw'))).map((r) => r.transaction_id),
-    );
-    const hours = new Set<string>();
-    for (const c of candidates) {
-      if (inserted.has(c.row.transaction_id)) hours.add(hourOf(c.row.event_time));
-      else dupes.push({ at: c.at, id: c.row.transaction_id });
+    await tx.exec('SAVEPOINT txpipe_copy');
+    try {
+      await tx.load('transactions', RAW_COLUMNS, candidates.map((c) => RAW_COLUMNS.map((col) => c.row[col])));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await tx.exec('ROLLBACK TO SAVEPOINT txpipe_copy');
+      const ids = candidates.map((c) => c.row.transaction_id);
+      const existing = new Set((await tx.query<{ transaction_id: string }>(sql('ingest/existing_ids'), [ids])).map((r) => r.transaction_id));
+      for (const c of candidates) if (existing.has(c.row.transaction_id)) dupes.push({ at: c.at, id: c.row.transaction_id });
+      candidates = candidates.filter((c) => !existing.has(c.row.transaction_id));
+      await tx.load('transactions', RAW_COLUMNS, candidates.map((c) => RAW_COLUMNS.map((col) => c.row[col])));
     }
-    outcome.inserted = inserted.size;
-    outcome.hours = [...hours].sort();
-    if (hours.size > 0) await tx.query(sql('ingest/record_changed_hours'), [outcome.hours]);
-  }
-
-  if (dead.length > 0) {
-    await tx.query(sql('ingest/insert_dead_letters'), [
-      source.topic,
-      dead.map((d) => d.at.partition),
-      dead.map((d) => d.at.offset.toString()),
-      dead.map((d) => storableText(d.at.value)),
-      dead.map((d) => d.reason),
-    ]);
-  }
-  if (dupes.length > 0) {
-    await tx.query(sql('ingest/insert_duplicates'), [
-      source.topic,
-      dupes.map((d) => d.at.partition),
-      dupes.map((d) => d.at.offset.toString()),
-      dupes.map((d) => d.id),
-    ]);
+    outcome.insertedIds = candidates.map((c) => c.row.transaction_id);
+    outcome.inserted = candidates.length;
+    outcome.hours = [...new Set(candidates.map((c) => hourOf(c.row.event_time)))].sort();
   }
   outcome.deadLetters = dead.length;
   outcome.duplicates = dupes.length;
 
-  await advancePositions(tx, source, fresh);
+  const positions = new Map<number, bigint>();
+  for (const r of fresh) if (r.offset + 1n > (positions.get(r.partition) ?? -1n)) positions.set(r.partition, r.offset + 1n);
+  await tx.query(sql('ingest/bookkeeping'), [
+    source.topic,
+    source.group,
+    outcome.hours,
+    dead.map((d) => d.at.partition),
+    dead.map((d) => d.at.offset.toString()),
+    dead.map((d) => storableText(d.at.value)),
+    dead.map((d) => d.reason),
+    dupes.map((d) => d.at.partition),
+    dupes.map((d) => d.at.offset.toString()),
+    dupes.map((d) => d.id),
+    [...positions.keys()],
+    [...positions.values()].map(String),
+  ]);
   return outcome;
 }
 
-/** Locks the batch's partitions' positions and drops records below them. */
-async function skipApplied(tx: Tx, source: Source, records: readonly LogRecord[]): Promise<LogRecord[]> {
+/** Locks the batch's partitions' positions and returns them: records below them were applied before. */
+async function lockPositions(tx: Tx, source: Source, records: readonly LogRecord[]): Promise<Map<number, bigint>> {
   const partitions = [...new Set(records.map((r) => r.partition))];
-  await tx.query(sql('ingest/ensure_positions'), [source.group, source.topic, partitions]);
   const rows = await tx.query<{ partition: number; next_offset: string }>(sql('ingest/lock_positions'), [
     source.group,
     source.topic,
     partitions,
   ]);
-  const next = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
-  return records.filter((r) => r.offset >= (next.get(r.partition) ?? 0n));
-}
-
-async function advancePositions(tx: Tx, source: Source, records: readonly LogRecord[]): Promise<void> {
-  const next = new Map<number, bigint>();
-  for (const r of records) {
-    const n = r.offset + 1n;
-    if (n > (next.get(r.partition) ?? -1n)) next.set(r.partition, n);
-  }
-  await tx.query(sql('ingest/advance_positions'), [
-    source.group,
-    source.topic,
-    [...next.keys()],
-    [...next.values()].map(String),
-  ]);
+  return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
 }

@@ -9,8 +9,9 @@ import type { EventLog } from '../log/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
-import { applyBatch, emptyOutcome, type BatchOutcome } from './apply-batch.ts';
-import { isTransient } from '../warehouse/transient.ts';
+import { emptyOutcome, prepareBatch, writeBatch, type BatchOutcome, type PreparedBatch } from './apply-batch.ts';
+import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
+import { RecentIds } from './recent-ids.ts';
 
 export interface IngestOptions {
   warehouse: Warehouse;
@@ -35,11 +36,15 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   const started = performance.now();
   const totals: IngestTotals = { ...emptyOutcome(), batches: 0, seconds: 0 };
   delete (totals as Partial<BatchOutcome>).hours;
+  delete (totals as Partial<BatchOutcome>).insertedIds;
   const attempts = o.attempts ?? 5;
   const source = { topic: o.log.topic, group: o.group };
   let lastReport = started;
 
+  let commits: Promise<void> = Promise.resolve();
+  let lastWrite: Promise<void> = Promise.resolve();
   const batches = o.log.consume({
+    beforeClose: () => lastWrite,
     group: o.group,
     maxBatch: o.batchSize,
     untilIdle: o.untilIdle,
@@ -53,31 +58,58 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     },
   });
 
-  for await (const batch of batches) {
-    let outcome: BatchOutcome | undefined;
+  // Pipelined: while batch N is written (PostgreSQL works on the other core), batch N+1 is fetched and
+  // validated. Positions are committed to the log in order, off the critical path: a lost commit only
+  // means redelivery, which the stored positions make harmless.
+  const recent = new RecentIds();
+  const write = async (prepared: PreparedBatch): Promise<BatchOutcome> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        outcome = await o.warehouse.transaction((tx) => applyBatch(tx, source, batch.records));
-        break;
+        const outcome = await o.warehouse.transaction((tx) => writeBatch(tx, source, prepared, recent));
+        if (outcome.insertedIds) recent.addAll(outcome.insertedIds);
+        return outcome;
       } catch (err) {
-        if (attempt >= attempts || !isTransient(err)) throw err;
+        if (attempt >= attempts || !(isTransient(err) || isUniqueViolation(err))) throw err;
         o.logger.warn(`batch failed (attempt ${attempt}/${attempts}), retrying: ${(err as Error).message}`);
         await sleep(100 * 2 ** attempt);
       }
     }
-    await batch.commit();
-    totals.batches++;
-    for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
-    totals.seconds = (performance.now() - started) / 1000;
-    o.onBatch?.(outcome, totals);
-    o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
-    const now = performance.now();
-    if (now - lastReport > 5000) {
-      lastReport = now;
-      o.logger.info(
-        `${totals.received} records (${Math.round(totals.received / totals.seconds)}/s): ${totals.inserted} rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters`,
-      );
+  };
+  const iterator = batches[Symbol.asyncIterator]();
+  let current = await iterator.next();
+  let prepared = current.done ? undefined : prepareBatch(current.value.records);
+  try {
+    while (!current.done && prepared) {
+      const batch = current.value;
+      // The log commit hangs off the write itself, not off this loop, so it is issued even while the
+      // loop waits for a next batch that the log may be ending (beforeClose waits for it).
+      const writing = write(prepared).then((outcome) => {
+        commits = commits.then(() =>
+          batch.commit().catch((err: unknown) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`)),
+        );
+        return outcome;
+      });
+      lastWrite = writing.then(() => commits, () => {});
+      writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
+      current = await iterator.next();
+      prepared = current.done ? undefined : prepareBatch(current.value.records);
+      const outcome = await writing;
+      totals.batches++;
+      for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
+      totals.seconds = (performance.now() - started) / 1000;
+      o.onBatch?.(outcome, totals);
+      o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
+      const now = performance.now();
+      if (now - lastReport > 5000) {
+        lastReport = now;
+        o.logger.info(
+          `${totals.received} records (${Math.round(totals.received / totals.seconds)}/s): ${totals.inserted} rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters`,
+        );
+      }
     }
+  } finally {
+    await commits;
+    if (!current.done) await iterator.return?.();
   }
   totals.seconds = (performance.now() - started) / 1000;
   return totals;

@@ -39,6 +39,11 @@ export interface ConsumeOptions {
    * Adapters start reading there when they can; records below it are filtered by the ingest anyway.
    */
   startPositions?: (partitions: number[]) => Promise<Map<number, bigint>>;
+  /**
+   * Awaited when the iteration ends, before the adapter releases its connection: the caller may still be
+   * writing the last batch it received and must be able to commit it.
+   */
+  beforeClose?: () => Promise<void>;
 }
 
 export interface PartitionLag {

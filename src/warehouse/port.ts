@@ -14,7 +14,7 @@ export interface Queryable {
 /** A transaction: the same surface, plus a bulk loader. */
 export interface Tx extends Queryable {
   /**
-   * Loads rows into a table (usually a temporary staging table) in one round trip.
+   * Loads rows into a table in one round trip (the ingest's raw rows).
    * PostgreSQL uses COPY FROM STDIN; PGlite, which lacks it, a set-based INSERT … SELECT from JSON.
    * Values are text in PostgreSQL's input format, or null.
    */

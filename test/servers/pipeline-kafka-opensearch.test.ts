@@ -29,6 +29,8 @@ async function target(partitions: number): Promise<{ t: Target; index: string; o
     TXPIPE_TOPIC: testName('txpipe_topic'),
     TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
     TXPIPE_TOPIC_PARTITIONS: String(partitions),
+    // A killed consumer's partitions move after this (the broker's minimum), not after the 30 s default.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     OPENSEARCH_URL: s.opensearch,
     TXPIPE_INDEX: index,
   }, 'postgres');

@@ -46,8 +46,10 @@ export class EmbeddedEventLog implements EventLog {
 
   async *consume(options: ConsumeOptions): AsyncIterable<LogBatch> {
     const { signal } = options;
+    // Read the stored position once; afterwards follow it in memory, so the next batch can be read
+    // while the previous one is still being written (its position commits with it).
+    let position = await this.#position(options.group);
     while (!signal?.aborted) {
-      const position = await this.#position(options.group);
       const rows = await this.#warehouse.query<{ offset: string; ts: number; payload: string }>(sql('log/read'), [
         this.topic,
         position.toString(),
@@ -62,10 +64,9 @@ export class EmbeddedEventLog implements EventLog {
         }
         continue;
       }
-      yield {
-        records: rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: r.payload })),
-        commit: async () => {},
-      };
+      const records = rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: r.payload }));
+      position = records.at(-1)!.offset + 1n;
+      yield { records, commit: async () => {} };
     }
   }
 

@@ -80,7 +80,10 @@ export class KafkaEventLog implements EventLog {
     this.#settings = settings;
     this.topic = settings.topic;
     this.#log = logger ?? (() => {});
-    this.#tuning = { ...defaultKafkaTuning, ...tuning };
+    const fromSettings: Partial<KafkaTuning> = settings.sessionTimeoutMs
+      ? { sessionTimeout: settings.sessionTimeoutMs, rebalanceTimeout: Math.max(settings.sessionTimeoutMs, defaultKafkaTuning.rebalanceTimeout) }
+      : {};
+    this.#tuning = { ...defaultKafkaTuning, ...fromSettings, ...tuning };
   }
 
   #base(suffix: string) {
@@ -366,6 +369,7 @@ export class KafkaEventLog implements EventLog {
     } finally {
       signal?.removeEventListener('abort', wakeUp);
       consumer.off('consumer:group:join', onJoin);
+      await options.beforeClose?.().catch(() => {});
       await lastCommit.catch(() => {});
       if (stream) {
         stream.off('readable', onReadable);

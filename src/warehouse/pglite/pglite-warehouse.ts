@@ -10,8 +10,6 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 export interface PGliteOptions {
   /** Directory of the database files, or undefined for an in-memory database (tests). */
   dataDir?: string;
-  /** SQL run once after opening (e.g. temporary staging tables). */
-  sessionSetup?: string;
 }
 
 interface PGliteQueryable {
@@ -53,7 +51,6 @@ export class PGliteWarehouse implements Warehouse {
       });
       await db.waitReady;
       await db.exec("SET TimeZone = 'UTC'");
-      if (options.sessionSetup) await db.exec(options.sessionSetup);
       return new PGliteWarehouse(db, lock);
     } catch (err) {
       await lock?.release();

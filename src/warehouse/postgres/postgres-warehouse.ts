@@ -11,8 +11,6 @@ export interface PostgresOptions {
   connectionString: string;
   /** Pool size; ingest needs 1, the DAG 2 (one holds the advisory lock). */
   max?: number;
-  /** SQL run once on every connection before its first transaction (e.g. temporary staging tables). */
-  sessionSetup?: string;
 }
 
 type Client = pg.PoolClient | pg.Pool;
@@ -33,9 +31,6 @@ export class PostgresWarehouse implements Warehouse {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #base: Queryable;
-  readonly #sessionSetup: string | undefined;
-  /** Pooled connections that already ran the session setup. */
-  readonly #prepared = new WeakSet<pg.PoolClient>();
 
   constructor(options: PostgresOptions) {
     this.#pool = new pg.Pool({
@@ -47,7 +42,6 @@ export class PostgresWarehouse implements Warehouse {
     });
     // An idle client's network error must not crash the process; the next query reports it.
     this.#pool.on('error', () => {});
-    this.#sessionSetup = options.sessionSetup;
     this.#base = queryable(this.#pool);
   }
 
@@ -62,10 +56,6 @@ export class PostgresWarehouse implements Warehouse {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
-      if (this.#sessionSetup && !this.#prepared.has(client)) {
-        await client.query(this.#sessionSetup);
-        this.#prepared.add(client);
-      }
       await client.query('BEGIN');
       const tx: Tx = {
         ...queryable(client),

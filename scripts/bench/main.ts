@@ -1,0 +1,175 @@
+/**
+ * npm run bench: ingest speed on PGlite, PostgreSQL and Kafka → PostgreSQL beside its floors (a bare
+ * COPY, a bare consumer), the ingest process's peak RSS, and DAG run times as the table grows.
+ * Needs DATABASE_URL and KAFKA_BROKERS (eval "$(npm run -s services:up)"). BENCH_EVENTS sets the size.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { generateEvents } from '../../src/events/generator.ts';
+import { validateEvent } from '../../src/events/event.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { silentLogger } from '../../src/observe/logger.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import { runIngest } from '../../src/ingest/ingest.ts';
+import { runDag } from '../../src/dag/runner.ts';
+import { RAW_COLUMNS } from '../../src/ingest/apply-batch.ts';
+import { bareConsume } from './kafka-bare-consumer.ts';
+import { createDatabase, dropDatabase, testName } from '../../test/support/target.ts';
+import { cliEnv, repoRoot } from '../../test/support/cli.ts';
+import { table } from '../../src/cli/table.ts';
+
+const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const N_PGLITE = Number(process.env.BENCH_PGLITE_EVENTS ?? Math.min(N, 200_000));
+const START = Date.parse('2026-01-01T00:00:00Z');
+const PER_HOUR = 20_000;
+
+const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
+
+function events(count: number, start = START, perHour = PER_HOUR, seed = 1): string[] {
+  return [...generateEvents({ count, seed, start, eventsPerHour: perHour, lateRatio: 0.05, duplicateRatio: 0.01, invalidRatio: 0.01 })];
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t) / 1000 };
+}
+
+async function ingestInProcess(rt: Runtime, lines: string[]) {
+  for (let i = 0; i < lines.length; i += 50_000) await rt.log.append(lines.slice(i, i + 50_000));
+  const totals = await runIngest({ warehouse: rt.warehouse, log: rt.log, group: rt.config.group, batchSize: rt.config.batchSize, untilIdle: true, logger: silentLogger });
+  return { records: totals.received, seconds: totals.seconds };
+}
+
+/** The real `txpipe ingest --until-idle`, started through its own shebang (with its V8 flags), as a user runs it. */
+function ingestCli(env: Record<string, string>): Promise<{ records: number; seconds: number; perSecond: number; maxRssMB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(repoRoot, 'src/cli/main.ts'), ['ingest', '--until-idle'], { env: cliEnv(env) });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => {
+      const m = /ingested (\d+) records in ([\d.]+) s \((\d+)\/s, peak RSS (\d+) MB\)/.exec(out);
+      if (code !== 0 || !m) return reject(new Error(`txpipe ingest exited ${code}: ${err}${out}`));
+      resolve({ records: Number(m[1]), seconds: Number(m[2]), perSecond: Number(m[3]), maxRssMB: Number(m[4]) });
+    });
+  });
+}
+
+async function dagTimes(rt: Runtime, rows: number, nextHourStart: number, seed: number) {
+  const full = await timed(() => runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'manual', fullRefresh: true, retries: 0, retryDelayMs: 0 }));
+  // One new hour of events arrives, then the scheduled (incremental) run.
+  await ingestInProcess(rt, events(PER_HOUR, nextHourStart, PER_HOUR, seed).slice(0, 3600));
+  const incremental = await timed(() => runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'scheduled', retries: 0, retryDelayMs: 0 }));
+  if (full.value.state !== 'success' || incremental.value.state !== 'success') throw new Error('a bench DAG run failed');
+  return { rows, full: full.seconds, incremental: incremental.seconds };
+}
+
+const results: string[][] = [];
+const dagRows: string[][] = [];
+const notes: string[] = [];
+
+async function main() {
+  const databaseUrl = process.env.DATABASE_URL;
+  const kafka = process.env.KAFKA_BROKERS;
+  if (!databaseUrl || !kafka) throw new Error('DATABASE_URL and KAFKA_BROKERS must be set: eval "$(npm run -s services:up)"');
+  say(`generating ${N.toLocaleString('en-US')} events`);
+  const lines = events(N);
+
+  // PGlite: the embedded default, in-process.
+  {
+    const dir = await mkdtemp(join(tmpdir(), 'txpipe-bench-'));
+    const rt = await openRuntime(loadConfig({ TXPIPE_DATA_DIR: dir }), silentLogger);
+    try {
+      say(`PGlite ingest of ${N_PGLITE.toLocaleString('en-US')} events`);
+      const r = await ingestInProcess(rt, lines.slice(0, N_PGLITE));
+      results.push(['ingest, embedded log → PGlite', r.records.toLocaleString('en-US'), r.seconds.toFixed(1), rate(r.records, r.seconds), '']);
+    } finally {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  // PostgreSQL with the embedded log table (no Kafka): ingest, and DAG times as the table grows.
+  {
+    const db = testName('txpipe_bench');
+    const config = loadConfig({ DATABASE_URL: await createDatabase(db) });
+    const rt = await openRuntime(config, silentLogger);
+    try {
+      let ingested = 0;
+      let seconds = 0;
+      const steps = [Math.round(N / 4), Math.round(N / 2), N];
+      let from = 0;
+      for (const [i, upTo] of steps.entries()) {
+        say(`PostgreSQL ingest up to ${upTo.toLocaleString('en-US')} events`);
+        const r = await ingestInProcess(rt, lines.slice(from, upTo));
+        ingested += r.records;
+        seconds += r.seconds;
+        from = upTo;
+        const [{ n }] = (await rt.warehouse.query<{ n: string }>('SELECT count(*)::text AS n FROM transactions')) as [{ n: string }];
+        say(`DAG: full refresh and one new hour on ${Number(n).toLocaleString('en-US')} rows`);
+        const d = await dagTimes(rt, Number(n), START + (Math.ceil(N / PER_HOUR) + 2 + i) * 3_600_000, 100 + i);
+        dagRows.push([d.rows.toLocaleString('en-US'), d.full.toFixed(2), d.incremental.toFixed(3), (d.incremental / d.full).toFixed(3)]);
+      }
+      results.push(['ingest, embedded log table → PostgreSQL', ingested.toLocaleString('en-US'), seconds.toFixed(1), rate(ingested, seconds), '']);
+    } finally {
+      await rt.close();
+      await dropDatabase(db);
+    }
+  }
+
+  // Kafka → PostgreSQL, beside its two floors.
+  {
+    const db = testName('txpipe_bench');
+    const url = await createDatabase(db);
+    const topic = testName('txpipe_bench_topic');
+    const env = { DATABASE_URL: url, KAFKA_BROKERS: kafka, TXPIPE_TOPIC: topic, TXPIPE_CONSUMER_GROUP: testName('g'), TXPIPE_LOG_LEVEL: 'warn' };
+    const config: Config = loadConfig(env);
+    const rt = await openRuntime(config, silentLogger);
+    try {
+      say(`producing ${N.toLocaleString('en-US')} events to Kafka topic ${topic}`);
+      await rt.log.ensureTopic();
+      const produced = await timed(async () => {
+        for (let i = 0; i < lines.length; i += 50_000) await rt.log.append(lines.slice(i, i + 50_000));
+      });
+      results.push(['produce to Kafka (acks=all)', N.toLocaleString('en-US'), produced.seconds.toFixed(1), rate(N, produced.seconds), '']);
+
+      say('(c) bare consumer');
+      const bare = await bareConsume(config.kafka!, N);
+      say('(a) txpipe ingest, Kafka → PostgreSQL, in its own process');
+      const ingest = await ingestCli(env);
+      say('(b) bare COPY of the same rows into an identical empty table');
+      const seen = new Set<string>();
+      const rows = lines.flatMap((l) => {
+        const v = validateEvent(l, START);
+        if (!v.ok || seen.has(v.row.transaction_id)) return [];
+        seen.add(v.row.transaction_id);
+        return [RAW_COLUMNS.map((c) => v.row[c])];
+      });
+      await rt.warehouse.exec('CREATE TABLE bench_copy (LIKE transactions INCLUDING ALL)');
+      const copy = await timed(() => rt.warehouse.transaction((tx) => tx.load('bench_copy', RAW_COLUMNS, rows)));
+
+      const floor = Math.min(bare.perSecond, rows.length / copy.seconds);
+      results.push(['(a) txpipe ingest, Kafka → PostgreSQL', ingest.records.toLocaleString('en-US'), ingest.seconds.toFixed(1), rate(ingest.records, ingest.seconds), `peak RSS ${Math.round(ingest.maxRssMB)} MB`]);
+      results.push(['(b) bare COPY, identical empty table', rows.length.toLocaleString('en-US'), copy.seconds.toFixed(1), rate(rows.length, copy.seconds), '']);
+      results.push(['(c) bare Kafka consumer', N.toLocaleString('en-US'), bare.seconds.toFixed(1), rate(N, bare.seconds), '']);
+      notes.push(`(a) / min((b), (c)) = ${(ingest.perSecond / floor).toFixed(2)} (target ≥ 0.70); ingest peak RSS ${Math.round(ingest.maxRssMB)} MB (target < 300 MB)`);
+    } finally {
+      await rt.close();
+      await dropDatabase(db);
+    }
+  }
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  process.stdout.write(`\ntxpipe bench (${machine}; batch ${loadConfig({}).batchSize})\n\n`);
+  process.stdout.write(table(['what', 'events', 'seconds', 'events/s', ''], results) + '\n\n');
+  process.stdout.write('DAG process_kafka_to_postgres on PostgreSQL as the table grows\n');
+  process.stdout.write(table(['raw rows', 'full refresh s', '1 new hour s', 'ratio'], dagRows) + '\n\n');
+  for (const n of notes) process.stdout.write(n + '\n');
+}
+
+await main();

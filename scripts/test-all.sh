@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Everything the tests need, then every test: the README's test line and CI run this.
+# Starts PostgreSQL, Kafka and OpenSearch (installing what is missing), prepares Airflow's
+# virtualenv, and runs the unit tests, the end-to-end suite on PGlite and on PostgreSQL, the
+# real-server tests (Kafka, OpenSearch) and the Airflow DAG test. A missing server fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$SECONDS
+exports="$(bash scripts/services/up.sh)"
+eval "$exports"
+export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
+echo "services ready in $((SECONDS - started)) s" >&2
+
+npm run -s typecheck
+npm run -s test:unit
+npm run -s test:pglite
+npm run -s test:postgres
+npm run -s test:servers
+npm run -s test:airflow
+echo "all tests passed in $((SECONDS - started)) s" >&2

@@ -1,1 +1,0 @@
-INSERT INTO changed_hours (event_hour) SELECT unnest($1::timestamp[])
