@@ -241,6 +241,11 @@ test('ensure(): ILM policy and index template bodies, API-key auth, product head
     assert.equal(index.name, 'hourly_metrics');
     assert.ok(fake.requests.length > 0);
     for (const r of fake.requests) assert.equal(r.headers.authorization, `ApiKey ${API_KEY}`, `${r.method} ${r.path}`);
+    // compatible-with=8 is what both Elasticsearch 8 and 9 accept (9 through REST API compatibility).
+    for (const r of fake.requests) assert.match(String(r.headers.accept), /compatible-with=8/, `${r.method} ${r.path}`);
+    for (const r of fake.requests.filter((x) => x.method !== 'GET' && x.method !== 'HEAD' && x.method !== 'DELETE')) {
+      assert.match(String(r.headers['content-type']), /^application\/vnd\.elasticsearch\+(x-nd)?json; compatible-with=8$/, `${r.method} ${r.path}`);
+    }
 
     assert.deepEqual([...fake.policies.keys()], ['hourly_metrics-retention']);
     const policy = fake.policies.get('hourly_metrics-retention') as any;

@@ -5,6 +5,7 @@
  * available (e.g. serverless: 404/410 or api_not_available_exception) one warning line is logged, the
  * template goes without the setting, and txpipe's own event-time pruning is the only retention.
  */
+import { Transport, type TransportOptions } from '@elastic/transport';
 import { Client } from '@elastic/elasticsearch';
 import type { BulkLine } from '../documents.ts';
 import { ilmPolicyBody } from '../lifecycle.ts';
@@ -17,6 +18,24 @@ function ilmUnavailable(err: unknown): boolean {
   if (status === 404 || status === 410) return true;
   const type = (err as { body?: { error?: { type?: unknown } } }).body?.error?.type;
   return status === 400 && type === 'api_not_available_exception';
+}
+
+/**
+ * The 9.x client asks for `compatible-with=9`, which Elasticsearch 8 refuses (media_type_header_exception).
+ * `compatible-with=8` is accepted by 8.x as its own version and by 9.x through REST API compatibility,
+ * so one client serves both majors.
+ */
+class Compat8Transport extends Transport {
+  constructor(options: TransportOptions) {
+    super({
+      ...options,
+      vendoredHeaders: {
+        jsonContentType: 'application/vnd.elasticsearch+json; compatible-with=8',
+        ndjsonContentType: 'application/vnd.elasticsearch+x-ndjson; compatible-with=8',
+        accept: 'application/vnd.elasticsearch+json; compatible-with=8,text/plain',
+      },
+    });
+  }
 }
 
 export class ElasticsearchIndex extends MonthlySearchIndex {
@@ -39,6 +58,7 @@ export class ElasticsearchIndex extends MonthlySearchIndex {
       // Retries are txpipe's (bulk.ts); the client's own would multiply them.
       maxRetries: 0,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
+      Transport: Compat8Transport,
     });
   }
 
