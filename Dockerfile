@@ -8,7 +8,7 @@
 # sources, the SQL and the production node_modules.
 
 ARG NODE_IMAGE=node:24-slim
-ARG AIRFLOW_IMAGE=apache/airflow:3.1.0
+ARG AIRFLOW_IMAGE=apache/airflow:3.3.2
 
 # Production dependencies, installed once from the lockfile and copied into both images. The
 # prebuilt native parts (optional dependencies) are glibc builds, which both images run.
