@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { Admin } from '@platformatic/kafka';
 import { join } from 'node:path';
 import { cli, cliEnv, repoRoot } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
@@ -56,10 +57,12 @@ async function dropIndex(opensearch: string, index: string): Promise<void> {
 }
 
 async function deleteTopic(t: Target): Promise<void> {
-  const { KafkaEventLog } = await import('../../src/log/kafka/kafka-log.ts');
-  const log = new KafkaEventLog(t.config.kafka!);
-  // Topics are cheap; the broker's data lives under .services and is wiped by services:down + rm.
-  await log.close();
+  const admin = new Admin({ clientId: 'txpipe-test-admin', bootstrapBrokers: t.config.kafka!.brokers });
+  try {
+    await admin.deleteTopics({ topics: [t.config.topic] }).catch(() => {});
+  } finally {
+    await admin.close();
+  }
 }
 
 test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computation; a second run leaves the index unchanged', async () => {
@@ -152,6 +155,52 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     assert.equal((await readIndex(opensearch, index)).length, expected.hours.length);
   } finally {
     await dropIndex(opensearch, index);
+    await deleteTopic(t);
+    await t.cleanup();
+  }
+});
+
+test('two ingest processes in one group share the partitions, stop cleanly on SIGTERM, and apply every event once', async () => {
+  const { t, index, opensearch } = await target(4);
+  try {
+    const messages = generated(40_000, 51, '2026-10-01T00:00:00Z', 10_000);
+    const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'shared.ndjson');
+    await writeNdjson(file, messages);
+    await cli(['produce', '--file', file], t.env);
+
+    const start = () => {
+      const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow', '--batch-size', '1000'], {
+        env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'info' }),
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { child, exited, log: () => err };
+    };
+    const a = start();
+    const b = start();
+    const expected = expectedMetrics(messages, 0n);
+    let s = { raw_transactions: 0, consumer: { lag: -1 } };
+    for (let i = 0; i < 600 && !(s.raw_transactions === expected.valid && s.consumer.lag === 0); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as typeof s;
+    }
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    assert.equal(await a.exited, 0, a.log());
+    assert.equal(await b.exited, 0, b.log());
+
+    // Each process owned some partitions at some point, and together they applied everything once.
+    const owned = (log: string) => [...log.matchAll(/assigned partitions \[([\d,]*)\]/g)].map((m) => m[1]).filter((p) => p !== '');
+    assert.ok(owned(a.log()).length > 0, `first ingest never owned a partition:\n${a.log()}`);
+    assert.ok(owned(b.log()).length > 0, `second ingest never owned a partition:\n${b.log()}`);
+    const final = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; duplicates: number; dead_letters: number; consumer: { lag: number } };
+    assert.deepEqual([final.raw_transactions, final.duplicates, final.dead_letters, final.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
+  } finally {
+    await dropIndex(opensearch, index);
+    await deleteTopic(t);
     await t.cleanup();
   }
 });
