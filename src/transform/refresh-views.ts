@@ -7,20 +7,20 @@ import type { TaskContext, TaskSummary } from './task-context.ts';
 
 export async function refreshViews(ctx: TaskContext): Promise<TaskSummary> {
   return ctx.warehouse.transaction(async (tx) => {
-    const hours = (await tx.query<{ event_hour: string }>(sql('transform/claim_metrics_hours'))).map((r) => r.event_hour);
-    let changed: string[];
+    let hours = (await tx.query<{ event_hour: string }>(sql('transform/claim_metrics_hours'))).map((r) => r.event_hour);
     if (ctx.fullRefresh) {
+      // The same SQL over every hour, into an empty table: every hour counts as changed, so the
+      // index is rewritten from the same deterministic documents.
       await tx.exec(sql('transform/metrics_truncate'));
-      // After a full refresh every hour is re-sent: the index is rebuilt from the same deterministic documents.
-      changed = (await tx.query<{ event_hour: string }>(sql('transform/metrics_insert_all'))).map((r) => r.event_hour);
-    } else if (hours.length > 0) {
+      hours = (await tx.query<{ event_hour: string }>(sql('transform/all_clean_hours'))).map((r) => r.event_hour);
+    }
+    let changed: string[] = [];
+    if (hours.length > 0) {
       changed = (await tx.query<{ event_hour: string }>(sql('transform/metrics_upsert_hours'), [hours])).map((r) => r.event_hour);
       await tx.query(sql('transform/metrics_delete_empty_hours'), [hours]);
-    } else {
-      changed = [];
     }
     if (changed.length > 0) await tx.query(sql('transform/queue_index_hours'), [changed]);
-    ctx.logger.info(`refreshed hourly_metrics for ${ctx.fullRefresh ? 'all' : hours.length} hour(s), ${changed.length} changed`);
-    return { hours: ctx.fullRefresh ? changed.length : hours.length, changed: changed.length };
+    ctx.logger.info(`refreshed hourly_metrics for ${hours.length} hour(s)${ctx.fullRefresh ? ' [full refresh]' : ''}, ${changed.length} changed`);
+    return { hours: hours.length, changed: changed.length };
   });
 }

@@ -9,18 +9,15 @@ import type { TaskContext, TaskSummary } from './task-context.ts';
 export async function runTransformations(ctx: TaskContext): Promise<TaskSummary> {
   return ctx.warehouse.transaction(async (tx) => {
     const claimed = (await tx.query<{ event_hour: string }>(sql('transform/claim_changed_hours'))).map((r) => r.event_hour);
-    let hours: string[];
+    // A full refresh is the same SQL over every hour, so both give identical tables.
+    let hours = claimed;
     if (ctx.fullRefresh) {
       await tx.exec(sql('transform/clean_truncate'));
-      await tx.query(sql('transform/clean_insert_all'));
       hours = (await tx.query<{ event_hour: string }>(sql('transform/all_raw_hours'))).map((r) => r.event_hour);
-    } else {
-      hours = claimed;
-      if (hours.length > 0) {
-        await tx.query(sql('transform/clean_delete_hours'), [hours]);
-        await tx.query(sql('transform/clean_insert_hours'), [hours]);
-      }
+    } else if (hours.length > 0) {
+      await tx.query(sql('transform/clean_delete_hours'), [hours]);
     }
+    if (hours.length > 0) await tx.query(sql('transform/clean_insert_hours'), [hours]);
     if (hours.length > 0) await tx.query(sql('transform/queue_metrics_hours'), [hours]);
     const [count] = await tx.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM transactions_clean WHERE event_hour = ANY($1::timestamp[])',
