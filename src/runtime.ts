@@ -23,10 +23,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
-  const warehouse = config.databaseUrl
+/** The configured warehouse, connected but not migrated. */
+export async function connectWarehouse(config: Config): Promise<Warehouse> {
+  return config.databaseUrl
     ? new PostgresWarehouse({ connectionString: config.databaseUrl })
     : await PGliteWarehouse.open({ dataDir: config.dataDir });
+}
+
+/** The configured warehouse on the current schema (migrations applied and logged). */
+export async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
+  const warehouse = await connectWarehouse(config);
   try {
     const result = await migrate(warehouse);
     if (result.applied.length > 0) logger.child('migrate').info(`applied ${result.applied.join(', ')}`);

@@ -64,10 +64,6 @@ export function prepareBatch(records: readonly LogRecord[]): PreparedBatch {
   return { records, validations: records.map((r) => validateEvent(r.value, r.timestamp)) };
 }
 
-export async function applyBatch(tx: Tx, source: Source, records: readonly LogRecord[], recent?: RecentIds): Promise<BatchOutcome> {
-  return writeBatch(tx, source, prepareBatch(records), recent);
-}
-
 /**
  * Writes a prepared batch in four round trips: lock the positions; COPY the new rows straight into
  * `transactions` (PGlite: one INSERT … SELECT); record hours, dead letters, duplicates and positions;

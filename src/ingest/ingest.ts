@@ -9,7 +9,7 @@ import type { EventLog } from '../log/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
-import { emptyOutcome, prepareBatch, writeBatch, type BatchOutcome, type PreparedBatch } from './apply-batch.ts';
+import { prepareBatch, writeBatch, type BatchOutcome, type PreparedBatch } from './apply-batch.ts';
 import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
 import { RecentIds } from './recent-ids.ts';
 
@@ -27,16 +27,14 @@ export interface IngestOptions {
   attempts?: number;
 }
 
-export interface IngestTotals extends Omit<BatchOutcome, 'hours'> {
+export type IngestTotals = Pick<BatchOutcome, 'received' | 'alreadyApplied' | 'inserted' | 'duplicates' | 'deadLetters'> & {
   batches: number;
   seconds: number;
-}
+};
 
 export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   const started = performance.now();
-  const totals: IngestTotals = { ...emptyOutcome(), batches: 0, seconds: 0 };
-  delete (totals as Partial<BatchOutcome>).hours;
-  delete (totals as Partial<BatchOutcome>).insertedIds;
+  const totals: IngestTotals = { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, batches: 0, seconds: 0 };
   const attempts = o.attempts ?? 5;
   const source = { topic: o.log.topic, group: o.group };
   let lastReport = started;
