@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { MigrationError } from '../warehouse/migrate.ts';
-import { UsageError } from './errors.ts';
+import { describeError, UsageError } from './errors.ts';
 import { registerGenerate } from './generate.ts';
 import { registerProduce } from './produce.ts';
 import { registerIngest } from './ingest.ts';
@@ -55,7 +55,7 @@ try {
     process.exitCode = 1;
   } else {
     const e = err as Error;
-    process.stderr.write(`txpipe: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(`txpipe: ${describeError(err)}\n`);
     if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = 1;
   }

@@ -39,3 +39,12 @@ test('NUL never reaches PostgreSQL text; lock keys are stable', () => {
   assert.equal(lockKey('dag:process_kafka_to_postgres'), lockKey('dag:process_kafka_to_postgres'));
   assert.notEqual(lockKey('a'), lockKey('b'));
 });
+
+test('an error prints with its distinct nested reasons on one line', async () => {
+  const { describeError } = await import('../../src/cli/errors.ts');
+  const agg = Object.assign(new Error('metadata failed 4 times.'), { errors: [new Error('Cannot connect to any broker.'), new Error('Cannot connect to any broker.')] });
+  assert.equal(describeError(agg), 'metadata failed 4 times: Cannot connect to any broker.');
+  assert.equal(describeError(new Error('outer', { cause: new Error('inner') })), 'outer: inner');
+  assert.equal(describeError(new Error('plain')), 'plain');
+  assert.equal(describeError('text'), 'text');
+});
