@@ -267,6 +267,9 @@ TASK_COMMAND = (
     " --logical-date '{{ (data_interval_start or dag_run.run_after) | ts }}'"
     " --data-interval-end '{{ (data_interval_end or dag_run.run_after) | ts }}'"
     " --run-id '{{ run_id }}'"
+    # A backfill recomputes its interval's hours from the raw rows, as `txpipe dag backfill` does;
+    # scheduled and manual runs take the hours ingest changed.
+    "{%% if dag_run.run_type == 'backfill' %%} --recompute-interval{%% endif %%}"
 )
 
 with DAG(

@@ -7,6 +7,7 @@ import { TASKS, type TaskId } from '../dag/process-kafka-to-postgres.ts';
 import { defaultRunId, runSingleTask } from '../dag/runner.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { choiceFlag, isoFlag } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 export function registerTask(program: Command): void {
   const task = program.command('task').description('run a single task of the DAG (used by Airflow)');
@@ -18,7 +19,12 @@ export function registerTask(program: Command): void {
     .option('--data-interval-end <iso>', 'end of the data interval', isoFlag)
     .option('--run-id <id>', 'run to record the task under (Airflow passes its run_id)')
     .option('--full-refresh', 'rebuild from all raw rows')
-    .action(async (taskId: TaskId, flags: { logicalDate: string; dataIntervalEnd?: string; runId?: string; fullRefresh?: boolean }) => {
+    .option('--recompute-interval', 'also recompute every hour with raw rows in the data interval (Airflow backfills)')
+    .action(async (taskId: TaskId, flags: { logicalDate: string; dataIntervalEnd?: string; runId?: string; fullRefresh?: boolean; recomputeInterval?: boolean }) => {
+      if (flags.recomputeInterval && !flags.dataIntervalEnd) throw new UsageError('--recompute-interval needs --data-interval-end');
+      if (flags.dataIntervalEnd && Date.parse(flags.dataIntervalEnd) < Date.parse(flags.logicalDate)) {
+        throw new UsageError('--data-interval-end is before --logical-date');
+      }
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
         const runId = flags.runId ?? defaultRunId('airflow', flags.logicalDate);
@@ -29,6 +35,7 @@ export function registerTask(program: Command): void {
           dataIntervalEnd: flags.dataIntervalEnd,
           fullRefresh: !!flags.fullRefresh,
           runType: 'airflow',
+          recompute: flags.recomputeInterval ? { from: flags.logicalDate, to: flags.dataIntervalEnd! } : undefined,
         });
         if (outcome.state === 'locked' || outcome.state === 'failed') {
           process.stderr.write(`txpipe: ${taskId} failed: ${outcome.error}\n`);

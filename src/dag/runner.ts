@@ -73,15 +73,7 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
       o.fullRefresh ?? false,
     ]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
-    if (o.recompute) {
-      const hours = await deps.warehouse.query<{ event_hour: string }>(sql('transform/hours_in_range'), [
-        o.recompute.from,
-        o.recompute.to,
-      ]);
-      if (hours.length > 0) {
-        await deps.warehouse.query(sql('transform/queue_changed_hours'), [hours.map((h) => h.event_hour)]);
-      }
-    }
+    if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
     const tasks: TaskOutcome[] = [];
     let failed: TaskOutcome | undefined;
     for (const task of TASKS) {
@@ -111,6 +103,12 @@ interface TaskRunOptions {
   taskId: TaskId;
   logicalDate: string;
   fullRefresh: boolean;
+}
+
+/** Queues every hour with raw rows in [from, to) for run_transformations: what a backfill recomputes. */
+async function queueRecompute(warehouse: Warehouse, range: { from: string; to: string }): Promise<void> {
+  const hours = await warehouse.query<{ event_hour: string }>(sql('transform/hours_in_range'), [range.from, range.to]);
+  if (hours.length > 0) await warehouse.query(sql('transform/queue_changed_hours'), [hours.map((h) => h.event_hour)]);
 }
 
 /** Runs one task with retries, recording every try. Never throws for a task failure: it returns it. */
@@ -157,7 +155,16 @@ export async function runTask(
  */
 export async function runSingleTask(
   deps: DagDeps,
-  o: { runId: string; taskId: TaskId; logicalDate: string; dataIntervalEnd?: string; fullRefresh: boolean; runType: RunType },
+  o: {
+    runId: string;
+    taskId: TaskId;
+    logicalDate: string;
+    dataIntervalEnd?: string;
+    fullRefresh: boolean;
+    runType: RunType;
+    /** Airflow backfills: run_transformations also recomputes the hours of this range, as `dag backfill` does. */
+    recompute?: { from: string; to: string };
+  },
 ): Promise<TaskOutcome | { state: 'locked'; error: string }> {
   const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
     await deps.warehouse.query(sql('dag/start_run'), [
@@ -168,6 +175,7 @@ export async function runSingleTask(
       o.runType,
       o.fullRefresh,
     ]);
+    if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
     const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
     const last = TASKS.at(-1)!.id === o.taskId;
     const state = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
