@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { expectedMetrics } from '../support/expected.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const venv = process.env.TXPIPE_AIRFLOW_VENV || join(repoRoot, '.venv', 'airflow');
@@ -25,8 +26,6 @@ const cliMain = join(repoRoot, 'src', 'cli', 'main.ts');
 const DAG_ID = 'process_kafka_to_postgres';
 const TASK_IDS = ['run_transformations', 'refresh_views', 'index_hourly_metrics_to_elasticsearch'];
 const RUN_DATE = '2026-03-01T05:00:00+00:00';
-const HOUR_US = 3_600_000_000n;
-const LATE_US = 120_000_000n;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -73,68 +72,10 @@ function baseEnv(): NodeJS.ProcessEnv {
 // ---------------------------------------------------------------------------------------------
 // The independent computation of hourly_metrics from the NDJSON lines (no txpipe code).
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-
-/** Microseconds since the epoch of a full RFC 3339 date-time (offset required), or null. */
-function toMicros(v: unknown): bigint | null {
-  if (typeof v !== 'string') return null;
-  const m = RFC3339_RE.exec(v);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
-  const leap = y! % 4 === 0 && (y! % 100 !== 0 || y! % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > days[mo! - 1]! || h! > 23 || mi! > 59 || s! > 59) return null;
-  let us = BigInt(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!)) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0').slice(0, 6));
-  if (m[9]) {
-    const oh = Number(m[10]);
-    const om = Number(m[11]);
-    if (oh > 23 || om > 59) return null;
-    const offset = BigInt(oh * 3600 + om * 60) * 1_000_000n;
-    us = m[9] === '+' ? us - offset : us + offset;
-  }
-  return us;
-}
-
-interface Dec {
-  units: bigint;
-  scale: number;
-}
-
-/** A non-negative decimal (JSON number or numeric string, exponent allowed), exactly; null if not one. */
-function toDecimal(v: unknown): Dec | null {
-  let text: string;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return null;
-    text = String(v); // shortest round-trip text: exact for the generator's two-decimal amounts
-  } else if (typeof v === 'string') text = v;
-  else return null;
-  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m) return null;
-  const frac = m[3] ?? '';
-  let units = BigInt(m[2]! + frac);
-  let scale = frac.length - Number(m[4] ?? '0');
-  if (scale < 0) {
-    units *= 10n ** BigInt(-scale);
-    scale = 0;
-  }
-  if (m[1] === '-' && units !== 0n) return null; // negative amounts are invalid (-0 is 0)
-  return { units, scale };
-}
-
-function addDec(a: Dec, b: Dec): Dec {
-  const scale = Math.max(a.scale, b.scale);
-  return { units: a.units * 10n ** BigInt(scale - a.scale) + b.units * 10n ** BigInt(scale - b.scale), scale };
-}
-
-function decToNumber(d: Dec): number {
-  return Number(d.units) / 10 ** d.scale;
-}
-
 interface ExpectedHour {
   event_hour_ms: number;
   total_transactions: number;
-  total_amount: Dec;
+  total_amount: string;
   late_transactions: number;
 }
 
@@ -147,68 +88,24 @@ interface Expected {
   hours: ExpectedHour[];
 }
 
+/** The independent computation shared by the end-to-end tests (test/support/expected.ts), per hour. */
 function computeExpected(ndjson: string): Expected {
   const lines = ndjson.split('\n').filter((l) => l.length > 0);
-  const seen = new Set<string>();
-  const hours = new Map<bigint, { n: number; amount: Dec; late: number }>();
-  const out = { lines: lines.length, valid: 0, duplicates: 0, invalid: 0, withOffset: 0 };
-  for (const line of lines) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      out.invalid++;
-      continue;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      out.invalid++;
-      continue;
-    }
-    const o = parsed as Record<string, unknown>;
-    const amount = toDecimal(o.amount);
-    const et = toMicros(o.event_time);
-    const pt = toMicros(o.processing_time);
-    const ptMissing = o.processing_time === undefined || o.processing_time === null;
-    const valid =
-      typeof o.transaction_id === 'string' &&
-      UUID_RE.test(o.transaction_id) &&
-      typeof o.user_id === 'string' &&
-      UUID_RE.test(o.user_id) &&
-      amount !== null &&
-      typeof o.currency === 'string' &&
-      /^[A-Z]{3}$/.test(o.currency) &&
-      typeof o.status === 'string' &&
-      o.status.trim().length > 0 &&
-      o.status.length <= 32 &&
-      et !== null &&
-      (ptMissing || pt !== null);
-    if (!valid) {
-      out.invalid++;
-      continue;
-    }
-    // processing_time is optional for txpipe (the append time stands in), but the generator always
-    // writes it: without it lateness would depend on the clock, so the test data must not lack it.
-    assert.ok(!ptMissing, `valid event without processing_time: ${line}`);
-    const id = (o.transaction_id as string).toLowerCase();
-    if (seen.has(id)) {
-      out.duplicates++;
-      continue;
-    }
-    seen.add(id);
-    out.valid++;
-    if (!/[Zz]$/.test(o.event_time as string)) out.withOffset++;
-    const hour = et! >= 0n ? (et! / HOUR_US) * HOUR_US : -((-et! + HOUR_US - 1n) / HOUR_US) * HOUR_US;
-    const h = hours.get(hour) ?? { n: 0, amount: { units: 0n, scale: 0 }, late: 0 };
-    h.n++;
-    h.amount = addDec(h.amount, amount!);
-    if (pt! - et! > LATE_US) h.late++;
-    hours.set(hour, h);
-  }
+  // The generator always writes processing_time, so the stand-in append time never matters here.
+  const e = expectedMetrics(lines, 0n);
+  const withOffset = lines.filter((l) => /"event_time":"[^"]*[+-]\d\d:?\d\d"/.test(l)).length;
   return {
-    ...out,
-    hours: [...hours.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([us, h]) => ({ event_hour_ms: Number(us / 1000n), total_transactions: h.n, total_amount: h.amount, late_transactions: h.late })),
+    lines: lines.length,
+    valid: e.valid,
+    duplicates: e.duplicates,
+    invalid: e.invalid,
+    withOffset,
+    hours: e.hours.map((h) => ({
+      event_hour_ms: Date.parse(h.event_hour),
+      total_transactions: h.total_transactions,
+      total_amount: h.total_amount,
+      late_transactions: h.late_transactions,
+    })),
   };
 }
 
@@ -229,7 +126,7 @@ function assertMetricsEqual(actual: MetricRow[], expected: ExpectedHour[], what:
     assert.match(a.event_hour, /^\d{4}-\d{2}-\d{2}T\d{2}:00:00(\.0+)?(Z|\+00:00)$/, `${label}: event_hour ${a.event_hour} is not an RFC 3339 UTC hour`);
     assert.equal(Date.parse(a.event_hour), e.event_hour_ms, `${label}: event_hour ${a.event_hour}`);
     assert.equal(Number(a.total_transactions), e.total_transactions, `${label}: total_transactions`);
-    const amount = decToNumber(e.total_amount);
+    const amount = Number(e.total_amount);
     assert.ok(Math.abs(Number(a.total_amount) - amount) <= 1e-6, `${label}: total_amount ${a.total_amount}, expected ${amount}`);
     assert.equal(Number(a.late_transactions), e.late_transactions, `${label}: late_transactions`);
     const ratio = e.late_transactions / e.total_transactions;
