@@ -19,6 +19,7 @@ import { registerStatus } from './status.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerDemo } from './demo.ts';
 import { registerDashboardsCommand } from './dashboards.ts';
+import { registerReconcile } from './reconcile.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
@@ -33,6 +34,7 @@ registerDag(program);
 registerTask(program);
 registerMetrics(program);
 registerStatus(program);
+registerReconcile(program);
 registerMigrate(program);
 registerDemo(program);
 registerDashboardsCommand(program);

@@ -67,6 +67,11 @@ export interface EventLog {
   consume(options: ConsumeOptions): AsyncIterable<LogBatch>;
   /** Committed position and end per partition for a group. */
   lag(group: string): Promise<PartitionLag[]>;
+  /**
+   * How many records each partition holds below the given positions (for `reconcile`); `complete` is
+   * false when the log no longer holds its oldest records (retention), so the count starts later.
+   */
+  countBefore(positions: ReadonlyMap<number, bigint>): Promise<{ partition: number; records: bigint; complete: boolean }[]>;
   /** Releases connections. */
   close(): Promise<void>;
 }

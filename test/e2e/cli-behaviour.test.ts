@@ -103,6 +103,15 @@ test('an ingest killed mid-stream and restarted loses and doubles nothing', asyn
       [expected.valid, expected.duplicates, expected.invalid, 0],
     );
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
+    assert.match(await cli(['reconcile'], t.env), /^balanced: 30000 records consumed/);
+
+    // A lost dead letter is caught.
+    const w = await t.open();
+    await w.query('DELETE FROM dead_letters WHERE ctid IN (SELECT ctid FROM dead_letters LIMIT 1)');
+    await w.close();
+    const r = await runCli(['reconcile'], t.env);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^NOT BALANCED: 30000 records consumed .* \(accounted 29999\)/);
   } finally {
     await t.cleanup();
   }

@@ -45,6 +45,8 @@ async function pipelineTwice(extraEnv: Record<string, string>) {
     assert.equal(s1.duplicates, expected.duplicates);
     assert.equal(s1.consumer.lag, 0);
     assert.equal(s1.last_dag_run?.state, 'success');
+    const r1 = JSON.parse(await cli(['reconcile', '--format', 'json'], env)) as { consumed: number; accounted: number; balanced: boolean };
+    assert.deepEqual([r1.consumed, r1.accounted, r1.balanced], [messages.length, messages.length, true]);
 
     // Twice over: the same messages again, and the same logical date again, change no metric.
     await cli(['produce', '--file', file], env);
@@ -57,6 +59,7 @@ async function pipelineTwice(extraEnv: Record<string, string>) {
     assert.equal(s2.raw_transactions, expected.valid);
     assert.equal(s2.duplicates, expected.duplicates + expected.valid + expected.duplicates);
     assert.equal(s2.dead_letters, 2 * expected.invalid);
+    assert.match(await cli(['reconcile'], env), new RegExp(`^balanced: ${2 * messages.length} records consumed`));
     return first;
   } finally {
     await target.cleanup();

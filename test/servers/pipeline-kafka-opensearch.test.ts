@@ -153,6 +153,8 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     assert.deepEqual([s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
     assert.equal((await readIndex(opensearch, index)).length, expected.hours.length);
+    const r = JSON.parse(await cli(['reconcile', '--format', 'json'], t.env)) as { consumed: number; accounted: number; balanced: boolean; complete: boolean };
+    assert.deepEqual([r.consumed, r.accounted, r.balanced, r.complete], [messages.length, messages.length, true, true]);
   } finally {
     await dropIndex(opensearch, index);
     await deleteTopic(t);

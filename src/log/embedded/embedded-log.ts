@@ -85,6 +85,12 @@ export class EmbeddedEventLog implements EventLog {
     return [{ partition: 0, position, end: position + BigInt(row?.remaining ?? '0') }];
   }
 
+  async countBefore(positions: ReadonlyMap<number, bigint>) {
+    const position = positions.get(0) ?? 0n;
+    const [row] = await this.#warehouse.query<{ n: string }>(sql('log/count_before'), [this.topic, position.toString()]);
+    return [{ partition: 0, records: BigInt(row?.n ?? '0'), complete: true }];
+  }
+
   async close(): Promise<void> {
     // The warehouse belongs to the caller.
   }

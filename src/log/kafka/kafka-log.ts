@@ -439,6 +439,22 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
+  async countBefore(positions: ReadonlyMap<number, bigint>) {
+    const partitions = [...positions.keys()];
+    if (partitions.length === 0) return [];
+    const listed = await this.#adminClient().listOffsets({
+      topics: [{ name: this.topic, partitions: partitions.map((partition) => ({ partitionIndex: partition, timestamp: ListOffsetTimestamps.EARLIEST })) }],
+    });
+    const earliest = new Map<number, bigint>();
+    for (const t of listed) if (t.name === this.topic) for (const p of t.partitions) earliest.set(p.partitionIndex, p.offset);
+    // Offsets are contiguous in a plain (non-compacted, non-transactional) topic: position − earliest records.
+    return partitions.map((partition) => {
+      const start = earliest.get(partition) ?? 0n;
+      const position = positions.get(partition)!;
+      return { partition, records: position > start ? position - start : 0n, complete: start === 0n };
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
