@@ -17,12 +17,11 @@ export async function runTransformations(ctx: TaskContext): Promise<TaskSummary>
     } else if (hours.length > 0) {
       await tx.query(sql('transform/clean_delete_hours'), [hours]);
     }
-    if (hours.length > 0) await tx.query(sql('transform/clean_insert_hours'), [hours]);
-    if (hours.length > 0) await tx.query(sql('transform/queue_metrics_hours'), [hours]);
-    const [count] = await tx.query<{ n: string }>(
-      'SELECT count(*)::text AS n FROM transactions_clean WHERE event_hour = ANY($1::timestamp[])',
-      [hours],
-    );
+    if (hours.length > 0) {
+      await tx.query(sql('transform/clean_insert_hours'), [hours]);
+      await tx.query(sql('transform/queue_metrics_hours'), [hours]);
+    }
+    const [count] = await tx.query<{ n: string }>(sql('transform/clean_count_hours'), [hours]);
     ctx.logger.info(`rebuilt ${hours.length} hour(s) of transactions_clean (${count?.n ?? 0} rows)${ctx.fullRefresh ? ' [full refresh]' : ''}`);
     return { hours: hours.length, rows: Number(count?.n ?? 0), first_hour: hours[0], last_hour: hours.at(-1) };
   });

@@ -38,7 +38,7 @@ export class EmbeddedEventLog implements EventLog {
     for (let i = 0; i < values.length; i += APPEND_CHUNK) {
       const chunk = values.slice(i, i + APPEND_CHUNK).map(storableText);
       await this.#warehouse.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(`txpipe_log:${this.topic}`).toString()]);
+        await tx.query(sql('log/lock_topic'), [lockKey(`txpipe_log:${this.topic}`).toString()]);
         await tx.query(sql('log/append'), [this.topic, formatEpochMs(Date.now()), chunk]);
       });
     }
