@@ -41,9 +41,17 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
   const [counts] = await rt.warehouse.query<Counts>(sql('status/counts'));
   const [last] = await rt.warehouse.query<NonNullable<Status['last_dag_run']>>(sql('status/last_run'), [DAG_ID]);
   const lag = await rt.log.lag(rt.config.group);
+  // The positions stored with the rows are the truth; Kafka's committed offsets can trail them
+  // (a commit lost in a crash or a rebalance), so they only fill in partitions never ingested.
+  const stored = new Map(
+    (await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic])).map(
+      (r) => [r.partition, BigInt(r.next_offset)],
+    ),
+  );
   const partitions = lag.map((p) => {
-    const behind = p.end > p.position ? Number(p.end - p.position) : 0;
-    return { partition: p.partition, position: p.position.toString(), end: p.end.toString(), lag: behind };
+    const position = stored.get(p.partition) ?? p.position;
+    const behind = p.end > position ? Number(p.end - position) : 0;
+    return { partition: p.partition, position: position.toString(), end: p.end.toString(), lag: behind };
   });
   const c = counts!;
   return {
