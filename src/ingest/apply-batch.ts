@@ -50,7 +50,7 @@ interface Positioned {
   offset: bigint;
 }
 
-export function emptyOutcome(): BatchOutcome {
+function emptyOutcome(): BatchOutcome {
   return { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, hours: [] };
 }
 
@@ -65,9 +65,9 @@ export function prepareBatch(records: readonly LogRecord[]): PreparedBatch {
 }
 
 /**
- * Writes a prepared batch in four round trips: lock the positions; COPY the new rows straight into
- * `transactions` (PGlite: one INSERT … SELECT); record hours, dead letters, duplicates and positions;
- * commit. The COPY is optimistic: ids this process inserted recently are known duplicates; if the
+ * Writes a prepared batch in three statements inside the caller's transaction: lock the positions; COPY
+ * the new rows straight into `transactions` behind a savepoint (PGlite: one INSERT … SELECT); record
+ * hours, dead letters, duplicates and positions. The COPY is optimistic: ids this process inserted recently are known duplicates; if the
  * primary key still rejects the COPY (an older id, or another process's), the batch rolls back to a
  * savepoint, looks its ids up, and COPYs the rest.
  */
