@@ -3,6 +3,7 @@
  * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
  */
 import { z } from 'zod';
+import { DEFAULT_SCHEDULE } from './dag/process-kafka-to-postgres.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -62,7 +63,7 @@ const schema = z.object({
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
   TXPIPE_INDEX: z.string().regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name').default('hourly_metrics'),
   TXPIPE_RETENTION_DAYS: int(1, 36_500).default(400),
-  TXPIPE_SCHEDULE: z.string().min(1).default('@hourly'),
+  TXPIPE_SCHEDULE: z.string().min(1).default(DEFAULT_SCHEDULE),
   TXPIPE_TASK_RETRIES: int(0, 100).default(2),
   TXPIPE_RETRY_DELAY_MS: int(0, 3_600_000).default(2000),
   TXPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

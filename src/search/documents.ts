@@ -18,7 +18,6 @@
 import type { HourlyMetricsDoc } from './port.ts';
 import { HOURLY_METRICS_FIELD_NAMES } from './mapping.ts';
 
-export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 /** Maximum documents per bulk request. */
 export const BULK_CHUNK_SIZE = 1000;
