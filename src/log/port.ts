@@ -11,8 +11,8 @@ export interface LogRecord {
   offset: bigint;
   /** When the record reached the log, in ms since the epoch (Kafka record timestamp; embedded append time). */
   timestamp: number;
-  /** The payload, exactly as produced (UTF-8 text). */
-  value: string;
+  /** The payload's bytes, exactly as produced (UTF-8 text when the producer is well behaved). */
+  value: Uint8Array;
 }
 
 /** A batch handed to the consumer. `commit` is called only after the warehouse transaction that applied it committed. */

@@ -14,11 +14,10 @@ export interface Queryable {
 /** A transaction: the same surface, plus a bulk loader. */
 export interface Tx extends Queryable {
   /**
-   * Loads rows into a table in one round trip (the ingest's raw rows).
-   * PostgreSQL uses COPY FROM STDIN; PGlite, which lacks it, a set-based INSERT … SELECT from JSON.
-   * Values are text in PostgreSQL's input format, or null.
+   * Loads COPY text-format bytes (see warehouse/copy-text.ts) into a table's columns with one COPY
+   * (the ingest's raw rows): PostgreSQL COPY FROM STDIN, PGlite COPY FROM its '/dev/blob' device.
    */
-  load(table: string, columns: readonly string[], rows: readonly (readonly (string | null)[])[]): Promise<void>;
+  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
 }
 
 export interface Warehouse extends Queryable {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { intFlag, isoFlag, previousHour, ratioFlag } from '../../src/cli/flags.ts';
-import { copyText } from '../../src/warehouse/postgres/copy-text.ts';
+import { CopyWriter, encodeCopyRows } from '../../src/warehouse/copy-text.ts';
 import { table } from '../../src/cli/table.ts';
 import { metricsCsv, metricsJson } from '../../src/cli/metrics.ts';
 import { storableText } from '../../src/warehouse/storable-text.ts';
@@ -21,8 +21,15 @@ test('flag parsers accept good values and name the problem otherwise', () => {
 });
 
 test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N', () => {
-  const text = [...copyText([['a\tb', null, 'c\\d', 'e\nf\rg'], ['plain', '', 'x', 'y']])].join('');
-  assert.equal(text, 'a\\tb\t\\N\tc\\\\d\te\\nf\\rg\nplain\t\tx\ty\n');
+  const text = encodeCopyRows([['a\tb', null, 'c\\d', 'e\nf\rg'], ['plain', '', 'x', 'y'], ['é€😀', 'z', 'z', 'z']]).toString('utf8');
+  assert.equal(text, 'a\\tb\t\\N\tc\\\\d\te\\nf\\rg\nplain\t\tx\ty\né€😀\tz\tz\tz\n');
+  // Growing past the initial capacity keeps what was written.
+  const w = new CopyWriter(256);
+  const src = Buffer.from('x'.repeat(1000));
+  w.bytes(src, 0, 1000);
+  w.bytes(src, 0, 10);
+  w.text('ü');
+  assert.equal(w.bytesWritten().toString('utf8'), 'x'.repeat(1010) + 'ü');
 });
 
 test('metrics JSON keeps total_amount exact; CSV and tables line up', () => {

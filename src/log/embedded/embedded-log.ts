@@ -64,7 +64,7 @@ export class EmbeddedEventLog implements EventLog {
         }
         continue;
       }
-      const records = rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: r.payload }));
+      const records = rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: Buffer.from(r.payload, 'utf8') }));
       position = records.at(-1)!.offset + 1n;
       yield { records, commit: async () => {} };
     }

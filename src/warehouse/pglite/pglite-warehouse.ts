@@ -71,15 +71,10 @@ export class PGliteWarehouse implements Warehouse {
       const base = queryable(pgTx);
       const tx: Tx = {
         ...base,
-        load: async (table, columns, rows) => {
-          if (rows.length === 0) return;
-          // json_populate_recordset casts each text value to the column's own type.
-          const objects = rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])));
+        copyIn: async (table, columns, data) => {
+          if (data.length === 0) return;
           const cols = columns.map((c) => `"${c}"`).join(', ');
-          await base.query(
-            `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${table}, $1::json)`,
-            [JSON.stringify(objects)],
-          );
+          await pgTx.query(`COPY ${table} (${cols}) FROM '/dev/blob'`, [], { blob: new Blob([data]) });
         },
       };
       return fn(tx);
