@@ -14,7 +14,8 @@ import { silentLogger } from '../../src/observe/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { runIngest } from '../../src/ingest/ingest.ts';
 import { runDag } from '../../src/dag/runner.ts';
-import { RAW_COLUMNS } from '../../src/ingest/apply-batch.ts';
+import { RAW_COLUMNS } from '../../src/ingest/prepare-batch.ts';
+import { encodeCopyRows } from '../../src/warehouse/copy-text.ts';
 import { bareConsume } from './kafka-bare-consumer.ts';
 import { createDatabase, dropDatabase, testName } from '../../test/support/target.ts';
 import { cliEnv, repoRoot } from '../../test/support/cli.ts';
@@ -150,8 +151,10 @@ async function main() {
         seen.add(v.row.transaction_id);
         return [RAW_COLUMNS.map((c) => v.row[c])];
       });
+      // Encoded before the clock starts: the floor is what the server takes to absorb the rows.
+      const data = encodeCopyRows(rows);
       await rt.warehouse.exec('CREATE TABLE bench_copy (LIKE transactions INCLUDING ALL)');
-      const copy = await timed(() => rt.warehouse.transaction((tx) => tx.load('bench_copy', RAW_COLUMNS, rows)));
+      const copy = await timed(() => rt.warehouse.transaction((tx) => tx.copyIn('bench_copy', RAW_COLUMNS, data)));
 
       const floor = Math.min(bare.perSecond, rows.length / copy.seconds);
       results.push(['(a) txpipe ingest, Kafka → PostgreSQL', ingest.records.toLocaleString('en-US'), ingest.seconds.toFixed(1), rate(ingest.records, ingest.seconds), `peak RSS ${Math.round(ingest.maxRssMB)} MB`]);

@@ -9,9 +9,10 @@ import type { EventLog } from '../log/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
-import { prepareBatch, writeBatch, type BatchOutcome, type PreparedBatch } from './apply-batch.ts';
+import { writeBatch, type BatchOutcome } from './apply-batch.ts';
+import { BatchPreparer, type PreparedBatch } from './prepare-batch.ts';
 import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
-import { RecentIds } from './recent-ids.ts';
+import { RecentIds } from './id-set.ts';
 
 export interface IngestOptions {
   warehouse: Warehouse;
@@ -60,6 +61,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   // validated. Positions are committed to the log in order, off the critical path: a lost commit only
   // means redelivery, which the stored positions make harmless.
   const recent = new RecentIds();
+  const preparer = new BatchPreparer();
   const write = async (prepared: PreparedBatch): Promise<BatchOutcome> => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -75,7 +77,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   };
   const iterator = batches[Symbol.asyncIterator]();
   let current = await iterator.next();
-  let prepared = current.done ? undefined : prepareBatch(current.value.records);
+  let prepared = current.done ? undefined : await preparer.prepare(current.value.records);
   try {
     while (!current.done && prepared) {
       const batch = current.value;
@@ -90,7 +92,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       lastWrite = writing.then(() => commits, () => {});
       writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
       current = await iterator.next();
-      prepared = current.done ? undefined : prepareBatch(current.value.records);
+      prepared = current.done ? undefined : await preparer.prepare(current.value.records);
       const outcome = await writing;
       totals.batches++;
       for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];

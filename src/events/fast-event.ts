@@ -1,0 +1,333 @@
+/**
+ * The ingest's fast path: one message's raw bytes straight to its COPY line, with no JSON.parse, no
+ * per-field strings and no row object. It handles the common shape (a flat JSON object, all ASCII,
+ * no escapes, a valid event) and answers BAIL for anything else, which then takes the reference path
+ * (validateEvent in event.ts) and gets the same row or its dead-letter reason from there. The fast
+ * path never rejects an event itself, so a dead letter's reason always comes from the reference
+ * path; test/unit/events-fast.test.ts checks that both paths agree, byte for byte.
+ */
+import { CopyWriter } from '../warehouse/copy-text.ts';
+import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
+import { daysFromCivil, daysInMonth, formatEpochMs, parseTimestamp } from './timestamp.ts';
+
+/** Returned instead of an event hour when the message must take the reference path. */
+export const BAIL = -1e15;
+
+const TID = 0;
+const UID = 1;
+const AMOUNT = 2;
+const CURRENCY = 3;
+const STATUS = 4;
+const EVENT_TIME = 5;
+const PROCESSING_TIME = 6;
+const KEYS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'].map((k) =>
+  Buffer.from(k, 'latin1'),
+);
+
+const ABSENT = 0;
+const STRING = 1;
+const NUMBER = 2;
+const NULL = 3;
+const OTHER = 4;
+
+// Where each known field's value sits in the message (string values: inside the quotes).
+const kind = new Uint8Array(7);
+const start = new Int32Array(7);
+const end = new Int32Array(7);
+
+/** Hex digit value per byte, -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function skipWs(s: Uint8Array, i: number, n: number): number {
+  while (i < n && isWs(s[i]!)) i++;
+  return i;
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 48 && c <= 57;
+}
+
+/** A JSON number at i; the index after it, or -1. */
+function scanNumber(s: Uint8Array, i: number, n: number): number {
+  if (s[i] === 45) i++;
+  if (i >= n) return -1;
+  if (s[i] === 48) i++;
+  else if (isDigit(s[i])) while (i < n && isDigit(s[i])) i++;
+  else return -1;
+  if (s[i] === 46) {
+    i++;
+    if (!isDigit(s[i])) return -1;
+    while (i < n && isDigit(s[i])) i++;
+  }
+  if (s[i] === 101 || s[i] === 69) {
+    i++;
+    if (s[i] === 43 || s[i] === 45) i++;
+    if (!isDigit(s[i])) return -1;
+    while (i < n && isDigit(s[i])) i++;
+  }
+  return i;
+}
+
+function literal(s: Uint8Array, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (s[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+function keyIndex(s: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  for (let f = 0; f < KEYS.length; f++) {
+    const k = KEYS[f]!;
+    if (k.length !== len) continue;
+    let j = 0;
+    while (j < len && s[from + j] === k[j]) j++;
+    if (j === len) return f;
+  }
+  return -1;
+}
+
+/** Scans a flat JSON object, recording the known fields; false when it is anything else. */
+function scan(s: Uint8Array, n: number): boolean {
+  kind.fill(ABSENT);
+  let i = skipWs(s, 0, n);
+  if (s[i] !== 123) return false;
+  i = skipWs(s, i + 1, n);
+  for (;;) {
+    if (s[i] !== 34) return false;
+    const ks = ++i;
+    for (;;) {
+      const c = s[i];
+      if (c === undefined || c === 92 || c < 32 || c >= 128) return false;
+      if (c === 34) break;
+      i++;
+    }
+    const f = keyIndex(s, ks, i);
+    if (f >= 0 && kind[f] !== ABSENT) return false; // a repeated key: JSON.parse's last-wins is the reference path's job
+    i = skipWs(s, i + 1, n);
+    if (s[i] !== 58) return false;
+    i = skipWs(s, i + 1, n);
+    const c = s[i];
+    let k: number;
+    let vs = i;
+    let ve: number;
+    if (c === 34) {
+      vs = ++i;
+      for (;;) {
+        const d = s[i];
+        if (d === undefined || d === 92 || d < 32 || d >= 128) return false;
+        if (d === 34) break;
+        i++;
+      }
+      ve = i++;
+      k = STRING;
+    } else if (c === 45 || isDigit(c)) {
+      i = scanNumber(s, i, n);
+      if (i < 0) return false;
+      ve = i;
+      k = NUMBER;
+    } else if (literal(s, i, 'null')) {
+      ve = i += 4;
+      k = NULL;
+    } else if (literal(s, i, 'true')) {
+      ve = i += 4;
+      k = OTHER;
+    } else if (literal(s, i, 'false')) {
+      ve = i += 5;
+      k = OTHER;
+    } else {
+      return false;
+    }
+    if (f >= 0) {
+      kind[f] = k;
+      start[f] = vs;
+      end[f] = ve;
+    }
+    i = skipWs(s, i, n);
+    if (s[i] === 44) {
+      i = skipWs(s, i + 1, n);
+      continue;
+    }
+    if (s[i] !== 125) return false;
+    return skipWs(s, i + 1, n) === n;
+  }
+}
+
+/** A UUID at s[a, a+36): its 128 bits into words[at..at+3] and its lowercase text into w; false if not a UUID. */
+function uuid(s: Uint8Array, a: number, w: CopyWriter, words: Uint32Array | null, at: number): boolean {
+  const buf = w.buf;
+  let o = w.length;
+  let word = 0;
+  let nibbles = 0;
+  for (let j = 0; j < 36; j++) {
+    const c = s[a + j]!;
+    if (j === 8 || j === 13 || j === 18 || j === 23) {
+      if (c !== 45) return false;
+      buf[o++] = 45;
+      continue;
+    }
+    const v = HEX[c]!;
+    if (v < 0) return false;
+    buf[o++] = c >= 65 && c <= 70 ? c + 32 : c;
+    word = (word << 4) | v; // int32 (a Smi or untagged): the Uint32Array store reinterprets it
+    if (++nibbles === 8) {
+      if (words !== null) words[at++] = word;
+      word = 0;
+      nibbles = 0;
+    }
+  }
+  w.length = o;
+  return true;
+}
+
+/** A plain decimal `digits[.digits]`, normalized like parseAmount; false for anything else. */
+function amount(s: Uint8Array, a: number, b: number, w: CopyWriter): boolean {
+  let i = a;
+  while (i < b && isDigit(s[i])) i++;
+  const intEnd = i;
+  if (intEnd === a) return false;
+  let fracStart = b;
+  if (i < b) {
+    if (s[i] !== 46) return false;
+    fracStart = ++i;
+    if (i === b) return false;
+    while (i < b && isDigit(s[i])) i++;
+    if (i !== b) return false;
+  }
+  let p = a;
+  while (p < intEnd && s[p] === 48) p++;
+  let fe = b;
+  while (fe > fracStart && s[fe - 1] === 48) fe--;
+  if (intEnd - p > 18 || fe - fracStart > 18) return false; // out of range: the reference path says so
+  if (p === intEnd) w.byte(48);
+  else w.bytes(s, p, intEnd);
+  if (fe > fracStart) {
+    w.byte(46);
+    w.bytes(s, fracStart, fe);
+  }
+  return true;
+}
+
+function two(s: Uint8Array, i: number): number {
+  const x = s[i]! - 48;
+  const y = s[i + 1]! - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+/**
+ * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
+ * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…][Z]` is read here; other spellings (offsets,
+ * no seconds) go through parseTimestamp.
+ */
+function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
+  const len = b - a;
+  if (len >= 19 && s[a + 4] === 45 && s[a + 7] === 45 && s[a + 13] === 58 && s[a + 16] === 58) {
+    const sep = s[a + 10];
+    const y1 = two(s, a);
+    const y2 = two(s, a + 2);
+    const mo = two(s, a + 5);
+    const d = two(s, a + 8);
+    const h = two(s, a + 11);
+    const mi = two(s, a + 14);
+    const se = two(s, a + 17);
+    let i = a + 19;
+    let fs = i;
+    let fe = i;
+    if (s[i] === 46) {
+      fs = ++i;
+      while (i < b && isDigit(s[i])) i++;
+      fe = i;
+    }
+    const zoneOk = i === b || ((s[i] === 90 || s[i] === 122) && i + 1 === b);
+    const y = y1 * 100 + y2;
+    if (
+      (sep === 84 || sep === 116 || sep === 32) &&
+      zoneOk &&
+      (s[a + 19] !== 46 || fe > fs) &&
+      y1 >= 0 && y2 >= 0 && y >= 1 &&
+      mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) &&
+      h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59
+    ) {
+      w.ensure(26);
+      w.bytes(s, a, a + 10);
+      w.byte(32);
+      w.bytes(s, a + 11, a + 19);
+      w.byte(46);
+      const digits = Math.min(fe - fs, 6);
+      w.bytes(s, fs, fs + digits);
+      for (let k = digits; k < 6; k++) w.byte(48);
+      return daysFromCivil(y, mo, d) * 24 + h;
+    }
+  }
+  const parsed = parseTimestamp(Buffer.prototype.latin1Slice.call(s, a, b) as string);
+  if (parsed === null) return BAIL;
+  w.text(parsed);
+  return hourNumberOf(parsed);
+}
+
+/** Epoch hour of a normalized `YYYY-MM-DD HH:…` timestamp. */
+export function hourNumberOf(ts: string): number {
+  return daysFromCivil(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)), Number(ts.slice(8, 10))) * 24 + Number(ts.slice(11, 13));
+}
+
+/**
+ * Writes the COPY line of the event in `s` to `w` and its transaction_id's 128 bits to
+ * `ids[idAt..idAt+3]`, and returns its event hour (hours since the epoch); or writes nothing and
+ * returns BAIL when the message is not one the fast path handles.
+ */
+export function encodeEventFast(s: Uint8Array, recordTimestampMs: number, w: CopyWriter, ids: Uint32Array, idAt: number): number {
+  const n = s.length;
+  if (n > MAX_PAYLOAD_BYTES || !scan(s, n)) return BAIL;
+  if (kind[TID] !== STRING || end[TID]! - start[TID]! !== 36) return BAIL;
+  if (kind[UID] !== STRING || end[UID]! - start[UID]! !== 36) return BAIL;
+  if (kind[AMOUNT] !== STRING && kind[AMOUNT] !== NUMBER) return BAIL;
+  if (kind[CURRENCY] !== STRING || end[CURRENCY]! - start[CURRENCY]! !== 3) return BAIL;
+  for (let i = start[CURRENCY]!; i < end[CURRENCY]!; i++) if (s[i]! < 65 || s[i]! > 90) return BAIL;
+  if (kind[STATUS] !== STRING) return BAIL;
+  const statusLength = end[STATUS]! - start[STATUS]!;
+  if (statusLength === 0 || statusLength > MAX_STATUS_LENGTH) return BAIL;
+  let blank = true;
+  for (let i = start[STATUS]!; i < end[STATUS]!; i++) if (s[i] !== 32) blank = false;
+  if (blank) return BAIL;
+  if (kind[EVENT_TIME] !== STRING) return BAIL;
+  const pt = kind[PROCESSING_TIME];
+  if (pt !== ABSENT && pt !== NULL && pt !== STRING) return BAIL;
+
+  const mark = w.length;
+  w.ensure(n + 128);
+  if (!uuid(s, start[TID]!, w, ids, idAt)) return rollback(w, mark);
+  w.byte(9);
+  if (!uuid(s, start[UID]!, w, null, 0)) return rollback(w, mark);
+  w.byte(9);
+  if (!amount(s, start[AMOUNT]!, end[AMOUNT]!, w)) return rollback(w, mark);
+  w.byte(9);
+  w.bytes(s, start[CURRENCY]!, end[CURRENCY]!);
+  w.byte(9);
+  w.bytes(s, start[STATUS]!, end[STATUS]!);
+  w.byte(9);
+  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w);
+  if (hour === BAIL) return rollback(w, mark);
+  w.byte(9);
+  if (pt === STRING) {
+    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w) === BAIL) return rollback(w, mark);
+  } else {
+    let text: string;
+    try {
+      text = formatEpochMs(recordTimestampMs);
+    } catch {
+      return rollback(w, mark);
+    }
+    w.text(text);
+  }
+  w.byte(10);
+  return hour;
+}
+
+function rollback(w: CopyWriter, mark: number): number {
+  w.length = mark;
+  return BAIL;
+}

@@ -1,0 +1,135 @@
+/**
+ * The fast path (bytes → COPY line) against the reference path (validateEvent → row → COPY line): for
+ * every payload, either the fast path declines (BAIL, nothing written) or it writes exactly the
+ * reference line, transaction_id bits and event hour, for an event the reference path accepts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateEvent } from '../../src/events/event.ts';
+import { BAIL, encodeEventFast, hourNumberOf } from '../../src/events/fast-event.ts';
+import { generateEvents } from '../../src/events/generator.ts';
+import { Prng } from '../../src/events/prng.ts';
+import { RAW_COLUMNS } from '../../src/ingest/prepare-batch.ts';
+import { idWords } from '../../src/ingest/id-set.ts';
+import { CopyWriter } from '../../src/warehouse/copy-text.ts';
+
+const RECORD_MS = Date.UTC(2026, 2, 1, 0, 0, 9, 250);
+
+interface Result {
+  fast: boolean;
+  line?: string;
+}
+
+/** Checks one payload; returns whether the fast path took it. */
+function check(bytes: Uint8Array, recordMs = RECORD_MS): Result {
+  const w = new CopyWriter(256);
+  w.text('prefix\n'); // the fast path appends after what is there, and leaves it alone on BAIL
+  const ids = new Uint32Array(8).fill(7);
+  const hour = encodeEventFast(bytes, recordMs, w, ids, 4);
+  const reference = validateEvent(new TextDecoder().decode(bytes), recordMs);
+  const shown = Buffer.from(bytes).toString('utf8').slice(0, 300);
+  if (hour === BAIL) {
+    assert.equal(w.bytesWritten().toString('latin1'), 'prefix\n', `BAIL wrote nothing: ${shown}`);
+    return { fast: false };
+  }
+  assert.ok(reference.ok, `the fast path accepted what the reference path rejects (${reference.ok ? '' : reference.reason}): ${shown}`);
+  const expected = new CopyWriter(256);
+  expected.row(RAW_COLUMNS.map((c) => reference.row[c]));
+  const line = w.bytesWritten().subarray(7).toString('utf8');
+  assert.equal(line, expected.bytesWritten().toString('utf8'), `same COPY line: ${shown}`);
+  const words = new Uint32Array(4);
+  assert.ok(idWords(reference.row.transaction_id, words, 0));
+  assert.deepEqual([...ids.subarray(4)], [...words], `same id bits: ${shown}`);
+  assert.equal(hour, hourNumberOf(reference.row.event_time), `same hour: ${shown}`);
+  return { fast: true, line };
+}
+
+const text = (s: string) => check(Buffer.from(s, 'utf8'));
+
+const TX = '3F2B8C1E-9a4d-4e2f-8b1a-2c3d4e5f6a7b';
+const USER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+function event(fields: Record<string, string>, drop: string[] = []): string {
+  const o: Record<string, string> = {
+    transaction_id: `"${TX}"`,
+    user_id: `"${USER}"`,
+    amount: '"12.50"',
+    currency: '"USD"',
+    status: '"completed"',
+    event_time: '"2026-03-01T05:30:00.123Z"',
+    processing_time: '"2026-03-01T05:31:00Z"',
+    ...fields,
+  };
+  for (const k of drop) delete o[k];
+  return '{' + Object.entries(o).map(([k, v]) => `"${k}":${v}`).join(',') + '}';
+}
+
+test('the common shapes take the fast path and match the reference exactly', () => {
+  const r = text(event({}));
+  assert.ok(r.fast);
+  assert.equal(r.line, '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b\ta1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\t12.5\tUSD\tcompleted\t2026-03-01 05:30:00.123000\t2026-03-01 05:31:00.000000\n');
+  for (const amount of ['233.60', '0', '0.000', '"007.50"', '"0.05"', '100', '"123456789012345678.123456789012345678"']) {
+    assert.ok(text(event({ amount })).fast, amount);
+  }
+  for (const ts of ['"2026-03-01T05:30:00Z"', '"2026-03-01t05:30:00.1z"', '"2026-03-01 05:30:00.123456789"', '"2024-02-29T23:59:59Z"', '"0001-01-01T00:00:00Z"', '"2026-03-01T05:30:00+05:30"', '"2026-03-01T05:30Z"', '"2026-03-01T00:30:00-02"']) {
+    assert.ok(text(event({ event_time: ts })).fast, ts);
+  }
+  assert.ok(text(event({}, ['processing_time'])).fast, 'processing_time from the record timestamp');
+  assert.ok(text(event({ processing_time: 'null' })).fast);
+  assert.ok(text(' \n{ "status" : "ok" , ' + event({}, ['status']).slice(1) + ' \r\n').fast, 'whitespace and key order');
+  assert.ok(text(event({ extra: '"x"', n: '-1.5e-3', t: 'true', f: 'false', z: 'null' })).fast, 'unknown scalar fields');
+  assert.ok(text(event({ status: '"~ DEL\u007f #1"' })).fast);
+});
+
+test('everything else declines, and the reference path decides', () => {
+  const declined = [
+    event({ amount: '1e3' }), event({ amount: '-0' }), event({ amount: '-5' }), event({ amount: '"12."' }), event({ amount: '".5"' }),
+    event({ amount: '1234567890123456789' }), event({ amount: '"1.1234567890123456789"' }), event({ amount: 'true' }), event({ amount: 'null' }),
+    event({ amount: '012' }), event({ amount: '"+1"' }), event({ amount: '" 1"' }),
+    event({ event_time: '"0000-01-01T00:00:00Z"' }), event({ event_time: '"2026-02-29T00:00:00Z"' }), event({ event_time: '"2026-03-01T24:00:00Z"' }),
+    event({ event_time: '"2026-03-01T05:30:60Z"' }), event({ event_time: '"2026-03-01T05:30:00.Z"' }), event({ event_time: '"2026-03-01T05:30:00Zx"' }),
+    event({ event_time: '"2026-03-01"' }), event({ event_time: '1767225600000' }), event({ processing_time: '"soon"' }), event({ processing_time: '5' }),
+    event({ status: '"   "' }), event({ status: '""' }), event({ status: '"' + 'x'.repeat(33) + '"' }), event({ status: '"a\\tb"' }), event({ status: '"café"' }),
+    event({ status: '"\\u0041"' }), event({ currency: '"usd"' }), event({ currency: '"USDX"' }), event({ transaction_id: '"not-a-uuid"' }),
+    event({ transaction_id: '"3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7g"' }), event({ transaction_id: '"3f2b8c1e+9a4d-4e2f-8b1a-2c3d4e5f6a7b"' }),
+    event({ user_id: '7' }), event({ extra: '{"a":1}' }), event({ extra: '[1]' }), event({ extra: '"\\n"' }), event({ extra: '"é"' }),
+    event({}, ['amount']), event({}, ['transaction_id']), event({}, ['event_time']),
+    event({}) + ',', event({}).slice(0, -1), '\ufeff' + event({}), '{}', '[]', '', 'null', '"x"',
+    event({}).replace('"status"', '"status":"dup","status"'), event({}).replace('"status"', '"st\\u0061tus"'),
+  ];
+  for (const p of declined) assert.equal(text(p).fast, false, p);
+  // Past the payload limit the reference path rejects; the fast path does not even look.
+  assert.equal(text(event({ pad: `"${'x'.repeat(70_000)}"` })).fast, false);
+  // A record timestamp out of range cannot default processing_time.
+  assert.equal(check(Buffer.from(event({}, ['processing_time'])), 1e20).fast, false);
+});
+
+test('generated traffic, including the generator\'s bad events, agrees with the reference', () => {
+  let fast = 0;
+  let n = 0;
+  for (const line of generateEvents({ count: 20_000, seed: 7, start: Date.UTC(2026, 0, 1), eventsPerHour: 5000, lateRatio: 0.1, duplicateRatio: 0.02, invalidRatio: 0.1 })) {
+    if (check(Buffer.from(line, 'utf8')).fast) fast++;
+    n++;
+  }
+  assert.ok(fast / n > 0.85, `most generated events take the fast path (${fast}/${n})`);
+});
+
+test('random mutations of valid events never make the fast path disagree', () => {
+  const rng = new Prng(42);
+  const alphabet = '{}[]",:\\ 0123456789.eE+-TZtzabcdefABCDEF\u00e9\u0000\n\t';
+  const seeds = [event({}), event({ amount: '233.60', event_time: '"2026-03-01T05:30:00+01:00"' }, ['processing_time']), event({ extra: '12', n: 'null' })];
+  for (let k = 0; k < 30_000; k++) {
+    let s = seeds[k % seeds.length]!;
+    const edits = 1 + Math.floor(rng.float() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(rng.float() * (s.length + 1));
+      const c = alphabet[Math.floor(rng.float() * alphabet.length)]!;
+      const op = Math.floor(rng.float() * 3);
+      s = op === 0 ? s.slice(0, at) + c + s.slice(at + 1) : op === 1 ? s.slice(0, at) + c + s.slice(at) : s.slice(0, at) + s.slice(at + 1);
+    }
+    check(Buffer.from(s, 'utf8'));
+  }
+  // Invalid UTF-8 bytes anywhere: declined, and the reference path sees U+FFFD.
+  const bytes = Buffer.from(event({ extra: '"ab"' }), 'utf8');
+  bytes[bytes.indexOf('ab')] = 0xff;
+  assert.equal(check(bytes).fast, false);
+});
