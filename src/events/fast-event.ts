@@ -49,32 +49,39 @@ function skipWs(s: Uint8Array, i: number, n: number): number {
   return i;
 }
 
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= 48 && c <= 57;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The byte at i, or -1 past the end (the message sits inside a larger buffer: never read beyond it). */
+function at(s: Uint8Array, i: number, n: number): number {
+  return i < n ? s[i]! : -1;
 }
 
 /** A JSON number at i; the index after it, or -1. */
 function scanNumber(s: Uint8Array, i: number, n: number): number {
-  if (s[i] === 45) i++;
-  if (i >= n) return -1;
-  if (s[i] === 48) i++;
-  else if (isDigit(s[i])) while (i < n && isDigit(s[i])) i++;
+  if (at(s, i, n) === 45) i++;
+  if (at(s, i, n) === 48) i++;
+  else if (isDigit(at(s, i, n))) while (isDigit(at(s, i, n))) i++;
   else return -1;
-  if (s[i] === 46) {
+  if (at(s, i, n) === 46) {
     i++;
-    if (!isDigit(s[i])) return -1;
-    while (i < n && isDigit(s[i])) i++;
+    if (!isDigit(at(s, i, n))) return -1;
+    while (isDigit(at(s, i, n))) i++;
   }
-  if (s[i] === 101 || s[i] === 69) {
+  const e = at(s, i, n);
+  if (e === 101 || e === 69) {
     i++;
-    if (s[i] === 43 || s[i] === 45) i++;
-    if (!isDigit(s[i])) return -1;
-    while (i < n && isDigit(s[i])) i++;
+    const sign = at(s, i, n);
+    if (sign === 43 || sign === 45) i++;
+    if (!isDigit(at(s, i, n))) return -1;
+    while (isDigit(at(s, i, n))) i++;
   }
   return i;
 }
 
-function literal(s: Uint8Array, i: number, word: string): boolean {
+function literal(s: Uint8Array, i: number, n: number, word: string): boolean {
+  if (i + word.length > n) return false;
   for (let k = 0; k < word.length; k++) if (s[i + k] !== word.charCodeAt(k)) return false;
   return true;
 }
@@ -91,52 +98,54 @@ function keyIndex(s: Uint8Array, from: number, to: number): number {
   return -1;
 }
 
-/** Scans a flat JSON object, recording the known fields; false when it is anything else. */
-function scan(s: Uint8Array, n: number): boolean {
+/** Index of the closing quote of a string whose content starts at i (ASCII, no escapes, no controls), or -1. */
+function stringEnd(s: Uint8Array, i: number, n: number): number {
+  for (; i < n; i++) {
+    const c = s[i]!;
+    if (c === 34) return i;
+    if (c === 92 || c < 32 || c >= 128) return -1;
+  }
+  return -1;
+}
+
+/** Scans s[from, n) as a flat JSON object, recording the known fields; false when it is anything else. */
+function scan(s: Uint8Array, from: number, n: number): boolean {
   kind.fill(ABSENT);
-  let i = skipWs(s, 0, n);
-  if (s[i] !== 123) return false;
+  let i = skipWs(s, from, n);
+  if (at(s, i, n) !== 123) return false;
   i = skipWs(s, i + 1, n);
   for (;;) {
-    if (s[i] !== 34) return false;
-    const ks = ++i;
-    for (;;) {
-      const c = s[i];
-      if (c === undefined || c === 92 || c < 32 || c >= 128) return false;
-      if (c === 34) break;
-      i++;
-    }
+    if (at(s, i, n) !== 34) return false;
+    const ks = i + 1;
+    i = stringEnd(s, ks, n);
+    if (i < 0) return false;
     const f = keyIndex(s, ks, i);
     if (f >= 0 && kind[f] !== ABSENT) return false; // a repeated key: JSON.parse's last-wins is the reference path's job
     i = skipWs(s, i + 1, n);
-    if (s[i] !== 58) return false;
+    if (at(s, i, n) !== 58) return false;
     i = skipWs(s, i + 1, n);
-    const c = s[i];
+    const c = at(s, i, n);
     let k: number;
     let vs = i;
     let ve: number;
     if (c === 34) {
-      vs = ++i;
-      for (;;) {
-        const d = s[i];
-        if (d === undefined || d === 92 || d < 32 || d >= 128) return false;
-        if (d === 34) break;
-        i++;
-      }
-      ve = i++;
+      vs = i + 1;
+      ve = stringEnd(s, vs, n);
+      if (ve < 0) return false;
+      i = ve + 1;
       k = STRING;
     } else if (c === 45 || isDigit(c)) {
       i = scanNumber(s, i, n);
       if (i < 0) return false;
       ve = i;
       k = NUMBER;
-    } else if (literal(s, i, 'null')) {
+    } else if (literal(s, i, n, 'null')) {
       ve = i += 4;
       k = NULL;
-    } else if (literal(s, i, 'true')) {
+    } else if (literal(s, i, n, 'true')) {
       ve = i += 4;
       k = OTHER;
-    } else if (literal(s, i, 'false')) {
+    } else if (literal(s, i, n, 'false')) {
       ve = i += 5;
       k = OTHER;
     } else {
@@ -148,11 +157,12 @@ function scan(s: Uint8Array, n: number): boolean {
       end[f] = ve;
     }
     i = skipWs(s, i, n);
-    if (s[i] === 44) {
+    const d = at(s, i, n);
+    if (d === 44) {
       i = skipWs(s, i + 1, n);
       continue;
     }
-    if (s[i] !== 125) return false;
+    if (d !== 125) return false;
     return skipWs(s, i + 1, n) === n;
   }
 }
@@ -187,7 +197,7 @@ function uuid(s: Uint8Array, a: number, w: CopyWriter, words: Uint32Array | null
 /** A plain decimal `digits[.digits]`, normalized like parseAmount; false for anything else. */
 function amount(s: Uint8Array, a: number, b: number, w: CopyWriter): boolean {
   let i = a;
-  while (i < b && isDigit(s[i])) i++;
+  while (i < b && isDigit(s[i]!)) i++;
   const intEnd = i;
   if (intEnd === a) return false;
   let fracStart = b;
@@ -195,7 +205,7 @@ function amount(s: Uint8Array, a: number, b: number, w: CopyWriter): boolean {
     if (s[i] !== 46) return false;
     fracStart = ++i;
     if (i === b) return false;
-    while (i < b && isDigit(s[i])) i++;
+    while (i < b && isDigit(s[i]!)) i++;
     if (i !== b) return false;
   }
   let p = a;
@@ -239,7 +249,7 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
     let fe = i;
     if (s[i] === 46) {
       fs = ++i;
-      while (i < b && isDigit(s[i])) i++;
+      while (i < b && isDigit(s[i]!)) i++;
       fe = i;
     }
     const zoneOk = i === b || ((s[i] === 90 || s[i] === 122) && i + 1 === b);
@@ -275,13 +285,21 @@ export function hourNumberOf(ts: string): number {
 }
 
 /**
- * Writes the COPY line of the event in `s` to `w` and its transaction_id's 128 bits to
+ * Writes the COPY line of the event in s[from, to) to `w` and its transaction_id's 128 bits to
  * `ids[idAt..idAt+3]`, and returns its event hour (hours since the epoch); or writes nothing and
  * returns BAIL when the message is not one the fast path handles.
  */
-export function encodeEventFast(s: Uint8Array, recordTimestampMs: number, w: CopyWriter, ids: Uint32Array, idAt: number): number {
-  const n = s.length;
-  if (n > MAX_PAYLOAD_BYTES || !scan(s, n)) return BAIL;
+export function encodeEventFast(
+  s: Uint8Array,
+  from: number,
+  to: number,
+  recordTimestampMs: number,
+  w: CopyWriter,
+  ids: Uint32Array,
+  idAt: number,
+): number {
+  const n = to - from;
+  if (n > MAX_PAYLOAD_BYTES || !scan(s, from, to)) return BAIL;
   if (kind[TID] !== STRING || end[TID]! - start[TID]! !== 36) return BAIL;
   if (kind[UID] !== STRING || end[UID]! - start[UID]! !== 36) return BAIL;
   if (kind[AMOUNT] !== STRING && kind[AMOUNT] !== NUMBER) return BAIL;

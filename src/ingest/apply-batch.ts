@@ -29,7 +29,7 @@ export interface BatchOutcome {
   insertedIds?: Uint32Array;
 }
 
-interface Source {
+export interface Source {
   topic: string;
   group: string;
 }

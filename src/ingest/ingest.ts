@@ -4,15 +4,16 @@
  * log told (Kafka offsets). A crash anywhere replays from the last committed position, and the stored
  * position makes the replay change nothing.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventLog } from '../log/port.ts';
+import type { EventLog, LogBatch } from '../log/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
-import { writeBatch, type BatchOutcome } from './apply-batch.ts';
-import { BatchPreparer, type PreparedBatch } from './prepare-batch.ts';
-import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
-import { RecentIds } from './id-set.ts';
+import type { BatchOutcome } from './apply-batch.ts';
+import { BatchPreparer } from './prepare-batch.ts';
+import { openBatchWriter } from './write-thread.ts';
+
+/** Batches handed to the writer before waiting for the oldest: one being written, one ready behind it. */
+const WRITES_AHEAD = 2;
 
 export interface IngestOptions {
   warehouse: Warehouse;
@@ -57,33 +58,37 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     },
   });
 
-  // Pipelined: while batch N is written (PostgreSQL works on the other core), batch N+1 is fetched and
-  // validated. Positions are committed to the log in order, off the critical path: a lost commit only
-  // means redelivery, which the stored positions make harmless.
-  const recent = new RecentIds();
+  // Pipelined over two threads: while the write thread has PostgreSQL apply batch N (and holds N+1
+  // ready), this thread fetches the next batch, validates it and encodes its COPY text.
+  // Positions are committed to the log in order, off the critical path: a lost commit only means
+  // redelivery, which the stored positions make harmless.
   const preparer = new BatchPreparer();
-  const write = async (prepared: PreparedBatch): Promise<BatchOutcome> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await o.warehouse.transaction((tx) => writeBatch(tx, source, prepared, recent));
-        if (outcome.insertedIds) recent.addAll(outcome.insertedIds);
-        return outcome;
-      } catch (err) {
-        if (attempt >= attempts || !(isTransient(err) || isUniqueViolation(err))) throw err;
-        o.logger.warn(`batch failed (attempt ${attempt}/${attempts}), retrying: ${(err as Error).message}`);
-        await sleep(100 * 2 ** attempt);
-      }
+  const writer = openBatchWriter(o.warehouse, { source, attempts }, o.logger);
+  const iterator = batches[Symbol.asyncIterator]();
+  let current: IteratorResult<LogBatch> = { done: true, value: undefined };
+  const inflight: Promise<BatchOutcome>[] = [];
+  const account = (outcome: BatchOutcome) => {
+    totals.batches++;
+    for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
+    totals.seconds = (performance.now() - started) / 1000;
+    o.onBatch?.(outcome, totals);
+    o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
+    const now = performance.now();
+    if (now - lastReport > 5000) {
+      lastReport = now;
+      o.logger.info(
+        `${totals.received} records (${Math.round(totals.received / totals.seconds)}/s): ${totals.inserted} rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters`,
+      );
     }
   };
-  const iterator = batches[Symbol.asyncIterator]();
-  let current = await iterator.next();
-  let prepared = current.done ? undefined : await preparer.prepare(current.value.records);
   try {
-    while (!current.done && prepared) {
+    current = await iterator.next();
+    while (!current.done) {
       const batch = current.value;
+      const prepared = preparer.prepare(batch.records);
       // The log commit hangs off the write itself, not off this loop, so it is issued even while the
       // loop waits for a next batch that the log may be ending (beforeClose waits for it).
-      const writing = write(prepared).then((outcome) => {
+      const writing = writer.write(prepared).then((outcome) => {
         commits = commits.then(() =>
           batch.commit().catch((err: unknown) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`)),
         );
@@ -91,25 +96,16 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       });
       lastWrite = writing.then(() => commits, () => {});
       writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
+      inflight.push(writing);
+      if (inflight.length >= WRITES_AHEAD) account(await inflight.shift()!);
       current = await iterator.next();
-      prepared = current.done ? undefined : await preparer.prepare(current.value.records);
-      const outcome = await writing;
-      totals.batches++;
-      for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
-      totals.seconds = (performance.now() - started) / 1000;
-      o.onBatch?.(outcome, totals);
-      o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
-      const now = performance.now();
-      if (now - lastReport > 5000) {
-        lastReport = now;
-        o.logger.info(
-          `${totals.received} records (${Math.round(totals.received / totals.seconds)}/s): ${totals.inserted} rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters`,
-        );
-      }
     }
+    while (inflight.length > 0) account(await inflight.shift()!);
   } finally {
+    await Promise.allSettled(inflight);
     await commits;
     if (!current.done) await iterator.return?.();
+    await writer.close();
   }
   totals.seconds = (performance.now() - started) / 1000;
   return totals;

@@ -1,11 +1,12 @@
 /**
  * Turns a batch of log records into what its transaction needs, before the transaction starts (pure
- * CPU work, done while the previous batch is written): the COPY text of its valid rows in one buffer,
- * each record's kind (row, dead letter, duplicate within the batch), transaction_id bits and event
- * hour in typed arrays. The records themselves are not kept, so nothing per record outlives this call
- * except the bytes that go to the database.
+ * CPU work, done while the write thread has the previous batches written): the COPY text of its
+ * valid rows in one buffer, each record's kind (row, dead letter, duplicate within the batch),
+ * transaction_id bits and event hour in typed arrays. Nothing per record is an object, so a batch
+ * crosses to the write thread as a handful of transferred buffers, and nothing per record outlives
+ * preparation for the garbage collector to trace.
  */
-import { setImmediate } from 'node:timers/promises';
+import { isMarkedAsUntransferable } from 'node:worker_threads';
 import type { LogRecord } from '../log/port.ts';
 import { validateEvent } from '../events/event.ts';
 import { BAIL, encodeEventFast, hourNumberOf } from '../events/fast-event.ts';
@@ -51,19 +52,13 @@ export interface PreparedBatch {
   ranges: Map<number, { min: bigint; max: bigint }>;
 }
 
-const YIELD_EVERY = 500;
-
-/** Prepares batches; one per ingest loop (it reuses its scratch set between batches). */
+/** Prepares batches; one per ingest (it reuses its scratch set between batches). */
 export class BatchPreparer {
   readonly #decoder = new TextDecoder('utf-8'); // replaces invalid sequences (U+FFFD), never throws
   #seen = new IdTable(1024);
   #lineGuess = 256;
 
-  /**
-   * Prepares one batch, yielding to the event loop every few hundred records: the previous batch's
-   * statements are answered meanwhile, so PostgreSQL never waits for this CPU work to finish.
-   */
-  async prepare(records: readonly LogRecord[]): Promise<PreparedBatch> {
+  prepare(records: readonly LogRecord[]): PreparedBatch {
     const count = records.length;
     const p: PreparedBatch = {
       count,
@@ -84,22 +79,21 @@ export class BatchPreparer {
     seen.clear();
     const w = new CopyWriter(count * this.#lineGuess);
     for (let i = 0; i < count; i++) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await setImmediate();
-      const r = records[i]!;
-      p.partitions[i] = r.partition;
-      p.offsets[i] = r.offset;
-      const range = p.ranges.get(r.partition);
-      if (range === undefined) p.ranges.set(r.partition, { min: r.offset, max: r.offset });
+      const { partition, offset, timestamp, value } = records[i]!;
+      p.partitions[i] = partition;
+      p.offsets[i] = offset;
+      const range = p.ranges.get(partition);
+      if (range === undefined) p.ranges.set(partition, { min: offset, max: offset });
       else {
-        if (r.offset < range.min) range.min = r.offset;
-        if (r.offset > range.max) range.max = r.offset;
+        if (offset < range.min) range.min = offset;
+        if (offset > range.max) range.max = offset;
       }
 
       const lineStart = w.length;
-      let hour = encodeEventFast(r.value, r.timestamp, w, p.ids, i * 4);
+      let hour = encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4);
       if (hour === BAIL) {
-        const payload = this.#decoder.decode(r.value);
-        const v = validateEvent(payload, r.timestamp);
+        const payload = this.#decoder.decode(value);
+        const v = validateEvent(payload, timestamp);
         if (!v.ok) {
           p.kinds[i] = DEAD;
           p.dead.set(i, { reason: v.reason, payload });
@@ -123,4 +117,19 @@ export class BatchPreparer {
     if (p.rows > 0) this.#lineGuess = Math.ceil((w.length / p.rows) * 1.1);
     return p;
   }
+}
+
+/**
+ * The ArrayBuffers to transfer (not copy) with a prepared batch. CopyWriter never uses Node's shared
+ * pool, but a buffer that does (which cannot be transferred) is simply copied.
+ */
+export function preparedTransferList(p: PreparedBatch): ArrayBuffer[] {
+  const buffers = [p.partitions, p.offsets, p.kinds, p.lineStarts, p.lineEnds, p.hours, p.ids, p.copy].map((a) => a.buffer as ArrayBuffer);
+  return [...new Set(buffers)].filter((b) => !isMarkedAsUntransferable(b));
+}
+
+/** A prepared batch as it arrives from another thread: its COPY bytes become a Buffer again. */
+export function revivePrepared(p: PreparedBatch): PreparedBatch {
+  const copy = p.copy as Uint8Array;
+  return { ...p, copy: Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength) };
 }

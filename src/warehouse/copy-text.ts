@@ -13,14 +13,14 @@ export function copyField(value: string | null): string {
   return hasSpecial.test(value) ? value.replace(special, (c) => escapes[c]!) : value;
 }
 
-/** A growable byte buffer holding COPY text. */
+/** A growable byte buffer holding COPY text (never in Node's shared pool: it may be transferred to another thread). */
 export class CopyWriter {
   buf: Buffer;
   /** Bytes written so far; callers may set it back to drop a partly written row. */
   length = 0;
 
   constructor(capacity = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, 256));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(capacity, 256));
   }
 
   /** Makes room for `extra` more bytes. */
@@ -29,7 +29,7 @@ export class CopyWriter {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
+    const bigger = Buffer.allocUnsafeSlow(size);
     this.buf.copy(bigger, 0, 0, this.length);
     this.buf = bigger;
   }

@@ -22,6 +22,11 @@ export interface Tx extends Queryable {
 
 export interface Warehouse extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * Set when another thread can open its own connection to the same database (PostgreSQL: the
+   * ingest writes from a thread of its own); PGlite, which lives in this thread, leaves it unset.
+   */
+  readonly connectionString?: string;
   /** Runs fn in one transaction: commit on return, rollback on throw. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**

@@ -25,7 +25,9 @@ function check(bytes: Uint8Array, recordMs = RECORD_MS): Result {
   const w = new CopyWriter(256);
   w.text('prefix\n'); // the fast path appends after what is there, and leaves it alone on BAIL
   const ids = new Uint32Array(8).fill(7);
-  const hour = encodeEventFast(bytes, recordMs, w, ids, 4);
+  // Inside a larger buffer, as the ingest hands them over.
+  const packed = Buffer.concat([Buffer.from('{"x":1}'), bytes, Buffer.from('}')]);
+  const hour = encodeEventFast(packed, 7, 7 + bytes.length, recordMs, w, ids, 4);
   const reference = validateEvent(new TextDecoder().decode(bytes), recordMs);
   const shown = Buffer.from(bytes).toString('utf8').slice(0, 300);
   if (hour === BAIL) {

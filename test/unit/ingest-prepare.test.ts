@@ -51,7 +51,7 @@ test('a prepared batch holds COPY lines, kinds, ids and per-partition ranges', a
     `{"transaction_id":"${id}","user_id":"${uuid(99)}","amount":1.50,"currency":"EUR","status":"ok","event_time":"2026-03-01T${String(hour).padStart(2, '0')}:10:00Z"}`;
   const payloads = [good(uuid(1), 1), 'not json', good(uuid(2), 2), good(uuid(1), 3), `{"transaction_id":"${uuid(3)}","user_id":"${uuid(4)}","amount":"2","currency":"EUR","status":"tab\\tin","event_time":"2026-03-01T04:00:00+01:00"}`];
   const records: LogRecord[] = payloads.map((p, i) => ({ partition: i % 2, offset: BigInt(10 + i), timestamp: Date.UTC(2026, 2, 1), value: Buffer.from(p) }));
-  const p = await new BatchPreparer().prepare(records);
+  const p = new BatchPreparer().prepare(records);
   assert.deepEqual([...p.kinds], [ROW, DEAD, ROW, DUPLICATE, ROW]);
   assert.equal(p.rows, 3);
   assert.match(p.dead.get(1)!.reason, /^not JSON/);

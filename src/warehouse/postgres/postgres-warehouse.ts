@@ -29,10 +29,12 @@ function queryable(client: Client): Queryable {
 
 export class PostgresWarehouse implements Warehouse {
   readonly kind = 'postgres' as const;
+  readonly connectionString: string;
   readonly #pool: pg.Pool;
   readonly #base: Queryable;
 
   constructor(options: PostgresOptions) {
+    this.connectionString = options.connectionString;
     this.#pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 4,

@@ -1,0 +1,67 @@
+/**
+ * The batch writer on both warehouses (PGlite: this thread; PostgreSQL: the write thread): batches are
+ * written in order, a database error arrives with its SQLSTATE, and once a batch fails no later batch
+ * is written, so no position can step over the failed batch's records.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshTarget } from '../support/target.ts';
+import { silentLogger } from '../../src/observe/logger.ts';
+import { BatchPreparer, type PreparedBatch } from '../../src/ingest/prepare-batch.ts';
+import { FailStopQueue } from '../../src/ingest/batch-writer.ts';
+import { openBatchWriter } from '../../src/ingest/write-thread.ts';
+import type { LogRecord } from '../../src/log/port.ts';
+
+const source = { topic: 'transactions', group: 'writer-test' };
+
+function batch(from: number, count: number): PreparedBatch {
+  const records: LogRecord[] = Array.from({ length: count }, (_, k) => {
+    const i = from + k;
+    const id = `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const payload = `{"transaction_id":"${id}","user_id":"${id}","amount":"${i}.25","currency":"EUR","status":"ok","event_time":"2026-03-01T0${i % 3}:00:00Z"}`;
+    return { partition: 0, offset: BigInt(i), timestamp: Date.UTC(2026, 2, 1, 4), value: Buffer.from(payload) };
+  });
+  return new BatchPreparer().prepare(records);
+}
+
+test('writes in order, reports SQLSTATEs, and writes nothing after a failed batch', async () => {
+  const target = await freshTarget();
+  const warehouse = await target.open();
+  const writer = openBatchWriter(warehouse, { source, attempts: 2 }, silentLogger);
+  try {
+    const [a, b] = await Promise.all([writer.write(batch(0, 300)), writer.write(batch(300, 200))]);
+    assert.deepEqual([a.inserted, b.inserted], [300, 200]);
+    assert.deepEqual(a.hours, ['2026-03-01 00:00:00', '2026-03-01 01:00:00', '2026-03-01 02:00:00']);
+
+    // A batch whose COPY text the server rejects (not transient: no retry), then a good batch behind it.
+    const broken = batch(500, 10);
+    broken.copy = Buffer.from(broken.copy.toString('latin1').replace('.25\t', '.25x\t'), 'latin1');
+    const failing = writer.write(broken);
+    const after = writer.write(batch(510, 10));
+    await assert.rejects(failing, (err: Error & { code?: string }) => err.code === '22P02' && /numeric/.test(err.message));
+    await assert.rejects(after, /earlier batch failed/);
+
+    const [{ rows, position }] = (await warehouse.query<{ rows: string; position: string }>(
+      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
+              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
+      [source.group],
+    )) as [{ rows: string; position: string }];
+    assert.equal(rows, '500', 'only the two good batches before the failure');
+    assert.equal(position, '500', 'the position stops before the failed batch');
+  } finally {
+    await writer.close();
+    await warehouse.close();
+    await target.cleanup();
+  }
+});
+
+test('a fail-stop queue runs jobs in order and none after a failure', async () => {
+  const q = new FailStopQueue();
+  const ran: number[] = [];
+  const job = (n: number, fail = false) => () =>
+    new Promise<number>((resolve, reject) => setTimeout(() => (ran.push(n), fail ? reject(new Error(`job ${n}`)) : resolve(n)), 5 - n));
+  const results = await Promise.allSettled([q.run(job(1)), q.run(job(2, true)), q.run(job(3))]);
+  assert.deepEqual(ran, [1, 2]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
+  await q.idle();
+});
