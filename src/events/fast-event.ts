@@ -39,6 +39,9 @@ const end = new Int32Array(7);
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[48 + c] = c;
 for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
+/** A UUID's characters in lowercase (only read for bytes already checked to be hex digits or '-'). */
+const LOWER = new Uint8Array(256);
+for (let c = 0; c < 256; c++) LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
 
 function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
@@ -86,16 +89,21 @@ function literal(s: Uint8Array, i: number, n: number, word: string): boolean {
   return true;
 }
 
+/** Which known key s[from, to) is, or -1. */
 function keyIndex(s: Uint8Array, from: number, to: number): number {
-  const len = to - from;
-  for (let f = 0; f < KEYS.length; f++) {
-    const k = KEYS[f]!;
-    if (k.length !== len) continue;
-    let j = 0;
-    while (j < len && s[from + j] === k[j]) j++;
-    if (j === len) return f;
+  let f: number;
+  switch (to - from) {
+    case 14: f = TID; break;
+    case 7: f = UID; break;
+    case 6: f = s[from] === 97 ? AMOUNT : STATUS; break;
+    case 8: f = CURRENCY; break;
+    case 10: f = EVENT_TIME; break;
+    case 15: f = PROCESSING_TIME; break;
+    default: return -1;
   }
-  return -1;
+  const k = KEYS[f]!;
+  for (let j = 0; j < k.length; j++) if (s[from + j] !== k[j]) return -1;
+  return f;
 }
 
 /** Index of the closing quote of a string whose content starts at i (ASCII, no escapes, no controls), or -1. */
@@ -108,6 +116,15 @@ function stringEnd(s: Uint8Array, i: number, n: number): number {
   return -1;
 }
 
+/**
+ * Index of the next quote at or after i, or -1. Only for a known field's value: each field's own check
+ * then rejects anything but its plain ASCII characters, so an escape (a backslash) never gets through.
+ */
+function quoteAt(s: Uint8Array, i: number, n: number): number {
+  while (i < n && s[i] !== 34) i++;
+  return i < n ? i : -1;
+}
+
 /** Scans s[from, n) as a flat JSON object, recording the known fields; false when it is anything else. */
 function scan(s: Uint8Array, from: number, n: number): boolean {
   kind.fill(ABSENT);
@@ -117,9 +134,10 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
   for (;;) {
     if (at(s, i, n) !== 34) return false;
     const ks = i + 1;
-    i = stringEnd(s, ks, n);
+    i = quoteAt(s, ks, n);
     if (i < 0) return false;
     const f = keyIndex(s, ks, i);
+    if (f < 0 && stringEnd(s, ks, n) !== i) return false; // an unknown key: plain ASCII only
     if (f >= 0 && kind[f] !== ABSENT) return false; // a repeated key: JSON.parse's last-wins is the reference path's job
     i = skipWs(s, i + 1, n);
     if (at(s, i, n) !== 58) return false;
@@ -130,7 +148,7 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
     let ve: number;
     if (c === 34) {
       vs = i + 1;
-      ve = stringEnd(s, vs, n);
+      ve = f >= 0 ? quoteAt(s, vs, n) : stringEnd(s, vs, n);
       if (ve < 0) return false;
       i = ve + 1;
       k = STRING;
@@ -167,30 +185,38 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
   }
 }
 
+/** Four hex digits at s[p, p+4) as a number, or -1. */
+function hex4(s: Uint8Array, p: number): number {
+  const a = HEX[s[p]!]!;
+  const b = HEX[s[p + 1]!]!;
+  const c = HEX[s[p + 2]!]!;
+  const d = HEX[s[p + 3]!]!;
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
 /** A UUID at s[a, a+36): its 128 bits into words[at..at+3] and its lowercase text into w; false if not a UUID. */
-function uuid(s: Uint8Array, a: number, w: CopyWriter, words: Uint32Array | null, at: number): boolean {
-  const buf = w.buf;
-  let o = w.length;
-  let word = 0;
-  let nibbles = 0;
-  for (let j = 0; j < 36; j++) {
-    const c = s[a + j]!;
-    if (j === 8 || j === 13 || j === 18 || j === 23) {
-      if (c !== 45) return false;
-      buf[o++] = 45;
-      continue;
-    }
-    const v = HEX[c]!;
-    if (v < 0) return false;
-    buf[o++] = c >= 65 && c <= 70 ? c + 32 : c;
-    word = (word << 4) | v; // int32 (a Smi or untagged): the Uint32Array store reinterprets it
-    if (++nibbles === 8) {
-      if (words !== null) words[at++] = word;
-      word = 0;
-      nibbles = 0;
-    }
+function uuid(s: Uint8Array, a: number, w: CopyWriter, words: Uint32Array | null, idAt: number): boolean {
+  if (s[a + 8] !== 45 || s[a + 13] !== 45 || s[a + 18] !== 45 || s[a + 23] !== 45) return false;
+  const h0 = hex4(s, a);
+  const h1 = hex4(s, a + 4);
+  const h2 = hex4(s, a + 9);
+  const h3 = hex4(s, a + 14);
+  const h4 = hex4(s, a + 19);
+  const h5 = hex4(s, a + 24);
+  const h6 = hex4(s, a + 28);
+  const h7 = hex4(s, a + 32);
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false;
+  if (words !== null) {
+    words[idAt] = (h0 << 16) | h1;
+    words[idAt + 1] = (h2 << 16) | h3;
+    words[idAt + 2] = (h4 << 16) | h5;
+    words[idAt + 3] = (h6 << 16) | h7;
   }
-  w.length = o;
+  const buf = w.buf;
+  const o = w.length;
+  for (let j = 0; j < 36; j++) buf[o + j] = LOWER[s[a + j]!]!;
+  w.length = o + 36;
   return true;
 }
 
@@ -309,7 +335,11 @@ export function encodeEventFast(
   const statusLength = end[STATUS]! - start[STATUS]!;
   if (statusLength === 0 || statusLength > MAX_STATUS_LENGTH) return BAIL;
   let blank = true;
-  for (let i = start[STATUS]!; i < end[STATUS]!; i++) if (s[i] !== 32) blank = false;
+  for (let i = start[STATUS]!; i < end[STATUS]!; i++) {
+    const c = s[i]!;
+    if (c === 92 || c < 32 || c >= 128) return BAIL;
+    if (c !== 32) blank = false;
+  }
   if (blank) return BAIL;
   if (kind[EVENT_TIME] !== STRING) return BAIL;
   const pt = kind[PROCESSING_TIME];
