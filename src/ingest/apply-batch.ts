@@ -38,20 +38,33 @@ function emptyOutcome(): BatchOutcome {
   return { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, hours: [] };
 }
 
+/** The optimistic write found part of its batch applied before (a redelivery): redo it carefully. */
+export class StaleBatchError extends Error {
+  constructor() {
+    super('part of the batch was applied before (redelivery): redoing it with the stored positions');
+  }
+}
+
 /**
- * Writes a prepared batch in three statements inside the caller's transaction: lock the positions;
- * COPY the new rows straight into `transactions` behind a savepoint; record hours, dead letters,
- * duplicates and positions. The COPY is optimistic: ids this process inserted recently are known
- * duplicates; if the primary key still rejects the COPY (an older id, or another process's), the batch
- * rolls back to the savepoint, looks its ids up, and COPYs the rest.
+ * Writes a prepared batch inside the caller's transaction.
+ *
+ * Optimistic (the first attempt): COPY the rows straight into `transactions`, then one statement records
+ * hours, dead letters and duplicates and advances the positions, but only where the stored position
+ * has not passed the batch: two statements, four round trips with BEGIN and COMMIT. Ids this process
+ * inserted recently are known duplicates. If the primary key rejects the COPY (an older id, another
+ * process's) or a position had moved past the batch (StaleBatchError), the transaction rolls back and
+ * the caller redoes the batch carefully.
+ *
+ * Careful: lock and read the positions first and skip what lies below them, look the ids up, then COPY
+ * the rest and record the same bookkeeping.
  */
-export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recent?: RecentIds): Promise<BatchOutcome> {
+export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recent?: RecentIds, careful = false): Promise<BatchOutcome> {
   const outcome = emptyOutcome();
   outcome.received = p.count;
   if (p.count === 0) return outcome;
 
-  const next = await lockPositions(tx, source, [...p.ranges.keys()]);
-  const stale = [...p.ranges].some(([partition, r]) => r.min < (next.get(partition) ?? 0n));
+  const next = careful ? await lockPositions(tx, source, [...p.ranges.keys()]) : new Map<number, bigint>();
+  const stale = careful && [...p.ranges].some(([partition, r]) => r.min < (next.get(partition) ?? 0n));
   const isFresh = (i: number) => !stale || p.offsets[i]! >= (next.get(p.partitions[i]!) ?? 0n);
 
   let included: number[] = [];
@@ -69,20 +82,15 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
   }
   if (outcome.alreadyApplied === p.count) return outcome;
 
+  if (careful && included.length > 0) {
+    const ids = included.map((i) => idText(p.ids, i * 4));
+    const existing = new Set((await tx.query<{ transaction_id: string }>(sql('ingest/existing_ids'), [ids])).map((r) => r.transaction_id));
+    const kept: number[] = [];
+    for (let k = 0; k < included.length; k++) (existing.has(ids[k]!) ? dupes : kept).push(included[k]!);
+    included = kept;
+  }
   if (included.length > 0) {
-    await tx.exec('SAVEPOINT txpipe_copy');
-    try {
-      await tx.copyIn('transactions', RAW_COLUMNS, included.length === p.rows ? p.copy : linesOf(p, included));
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      await tx.exec('ROLLBACK TO SAVEPOINT txpipe_copy');
-      const ids = included.map((i) => idText(p.ids, i * 4));
-      const existing = new Set((await tx.query<{ transaction_id: string }>(sql('ingest/existing_ids'), [ids])).map((r) => r.transaction_id));
-      const kept: number[] = [];
-      for (let k = 0; k < included.length; k++) (existing.has(ids[k]!) ? dupes : kept).push(included[k]!);
-      included = kept;
-      await tx.copyIn('transactions', RAW_COLUMNS, linesOf(p, included));
-    }
+    await tx.copyIn('transactions', RAW_COLUMNS, included.length === p.rows ? p.copy : linesOf(p, included));
     const insertedIds = new Uint32Array(included.length * 4);
     const hours = new Set<number>();
     for (let k = 0; k < included.length; k++) {
@@ -100,7 +108,7 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
 
   // A partition with any fresh record has its highest offset fresh too.
   const positions = [...p.ranges].filter(([partition, r]) => r.max >= (next.get(partition) ?? 0n));
-  await tx.query(sql('ingest/bookkeeping'), [
+  const records = [
     source.topic,
     source.group,
     outcome.hours,
@@ -112,8 +120,17 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
     dupes.map((i) => p.offsets[i]!.toString()),
     dupes.map((i) => idText(p.ids, i * 4)),
     positions.map(([partition]) => partition),
-    positions.map(([, r]) => (r.max + 1n).toString()),
-  ]);
+  ];
+  if (careful) {
+    await tx.query(sql('ingest/bookkeeping'), [...records, positions.map(([, r]) => (r.max + 1n).toString())]);
+  } else {
+    const advanced = await tx.query(sql('ingest/bookkeeping_checked'), [
+      ...records,
+      positions.map(([, r]) => r.min.toString()),
+      positions.map(([, r]) => (r.max + 1n).toString()),
+    ]);
+    if (advanced.length !== positions.length) throw new StaleBatchError();
+  }
   return outcome;
 }
 

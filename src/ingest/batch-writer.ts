@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Warehouse } from '../warehouse/port.ts';
 import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
-import { writeBatch, type BatchOutcome, type Source } from './apply-batch.ts';
+import { StaleBatchError, writeBatch, type BatchOutcome, type Source } from './apply-batch.ts';
 import type { RecentIds } from './id-set.ts';
 import type { PreparedBatch } from './prepare-batch.ts';
 
@@ -26,7 +26,11 @@ export interface WriteSettings {
   attempts: number;
 }
 
-/** One batch, retried on transient errors (and on a unique violation: another process won a race). */
+/**
+ * One batch: optimistic first, careful after a redelivery or an unexpected duplicate id, and retried
+ * with backoff on transient errors (and on a unique violation in the careful write: another process
+ * won a race).
+ */
 export async function writeWithRetries(
   warehouse: Warehouse,
   settings: WriteSettings,
@@ -34,14 +38,22 @@ export async function writeWithRetries(
   recent: RecentIds,
   warn: (line: string) => void,
 ): Promise<BatchOutcome> {
+  let careful = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await warehouse.transaction((tx) => writeBatch(tx, settings.source, prepared, recent));
+      const outcome = await warehouse.transaction((tx) => writeBatch(tx, settings.source, prepared, recent, careful));
       if (outcome.insertedIds) recent.addAll(outcome.insertedIds);
       return outcome;
     } catch (err) {
+      // The optimistic write met a redelivery or an id it could not know: the careful write handles both.
+      if (!careful && (err instanceof StaleBatchError || isUniqueViolation(err))) {
+        careful = true;
+        attempt--; // not a failed attempt: the same batch, the other way
+        continue;
+      }
       if (attempt >= settings.attempts || !(isTransient(err) || isUniqueViolation(err))) throw err;
       warn(`batch failed (attempt ${attempt}/${settings.attempts}), retrying: ${(err as Error).message}`);
+      careful = true;
       await sleep(100 * 2 ** attempt);
     }
   }

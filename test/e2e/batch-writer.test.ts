@@ -55,6 +55,41 @@ test('writes in order, reports SQLSTATEs, and writes nothing after a failed batc
   }
 });
 
+test('a redelivered batch and an id the writer cannot know take the careful way, exactly once', async () => {
+  const target = await freshTarget();
+  const warehouse = await target.open();
+  let writer = openBatchWriter(warehouse, { source, attempts: 2 }, silentLogger);
+  try {
+    await writer.write(batch(0, 100));
+    // Offsets 50-149 arrive after 0-99 was applied (a redelivery after a rebalance): 50 are skipped.
+    const redelivered = await writer.write(batch(50, 100));
+    assert.deepEqual(
+      [redelivered.received, redelivered.alreadyApplied, redelivered.inserted, redelivered.duplicates],
+      [100, 50, 50, 0],
+    );
+    // A new writer (a restarted process: empty recent-id cache) meets ids already stored, at new offsets.
+    await writer.close();
+    writer = openBatchWriter(warehouse, { source, attempts: 2 }, silentLogger);
+    const again = batch(140, 20); // ids 140-159: 140-149 stored, 150-159 new
+    again.offsets.set(again.offsets.map((o) => o + 1000n));
+    again.ranges.set(0, { min: 1140n, max: 1159n });
+    const outcome = await writer.write(again);
+    assert.deepEqual([outcome.alreadyApplied, outcome.inserted, outcome.duplicates], [0, 10, 10]);
+
+    const [row] = (await warehouse.query<{ rows: string; dupes: string; position: string }>(
+      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
+              (SELECT count(*) FROM duplicate_events)::text AS dupes,
+              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
+      [source.group],
+    )) as [{ rows: string; dupes: string; position: string }];
+    assert.deepEqual(row, { rows: '160', dupes: '10', position: '1160' });
+  } finally {
+    await writer.close();
+    await warehouse.close();
+    await target.cleanup();
+  }
+});
+
 test('a fail-stop queue runs jobs in order and none after a failure', async () => {
   const q = new FailStopQueue();
   const ran: number[] = [];
