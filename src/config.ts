@@ -52,7 +52,7 @@ const schema = z.object({
   TXPIPE_TOPIC_REPLICATION: int(1, 100).default(1),
   TXPIPE_CONSUMER_GROUP: z.string().min(1).default('txpipe-ingest'),
   KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
-  TXPIPE_BATCH_SIZE: int(1, 100_000).default(5000),
+  TXPIPE_BATCH_SIZE: int(1, 100_000).default(10_000),
   ELASTICSEARCH_URL: optionalUrl,
   ELASTICSEARCH_API_KEY: optionalText,
   ELASTICSEARCH_USERNAME: optionalText,

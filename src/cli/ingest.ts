@@ -11,7 +11,7 @@ export function registerIngest(program: Command): void {
     .description('consume the topic into the raw table; --until-idle exits once caught up, --follow keeps going')
     .option('--until-idle', 'exit once caught up')
     .option('--follow', 'keep consuming until stopped (SIGINT/SIGTERM finish the current batch)')
-    .option('--batch-size <n>', 'records per batch (default TXPIPE_BATCH_SIZE or 5000)', intFlag(1, 100_000))
+    .option('--batch-size <n>', 'records per batch (default TXPIPE_BATCH_SIZE or 10000)', intFlag(1, 100_000))
     .action(async (flags: { untilIdle?: boolean; follow?: boolean; batchSize?: number }) => {
       if (!!flags.untilIdle === !!flags.follow) throw new UsageError('ingest: give exactly one of --until-idle or --follow');
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });

@@ -84,13 +84,14 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   try {
     current = await iterator.next();
     while (!current.done) {
-      const batch = current.value;
-      const prepared = preparer.prepare(batch.records);
+      // Only the prepared form is kept while the batch is written: the records can die young.
+      const prepared = preparer.prepare(current.value.records);
+      const commit = current.value.commit;
       // The log commit hangs off the write itself, not off this loop, so it is issued even while the
       // loop waits for a next batch that the log may be ending (beforeClose waits for it).
       const writing = writer.write(prepared).then((outcome) => {
         commits = commits.then(() =>
-          batch.commit().catch((err: unknown) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`)),
+          commit().catch((err: unknown) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`)),
         );
         return outcome;
       });

@@ -275,6 +275,11 @@ test('the Dockerfile builds the txpipe and airflow targets with the app inside',
   assert.match(dockerfile, /npm ci --omit=dev/);
   assert.match(dockerfile, /COPY --from=\S+ \/usr\/local\/bin\/node \/usr\/local\/bin\/node/, 'airflow image gets Node 24');
   assert.match(read('docker/txpipe/txpipe'), /exec node .*src\/cli\/main\.ts "\$@"/);
+  // The image's wrapper runs the CLI with the same V8 flags as its shebang (young generation, heap cap, GC threads).
+  const shebangFlags = read('src/cli/main.ts').split('\n')[0]!.match(/--[a-z0-9-]+=\S+/g);
+  const wrapperFlags = read('docker/txpipe/txpipe').match(/^exec node (.*) \/opt/m)?.[1]!.match(/--(?:max|v8)[a-z0-9-]*=\S+/g);
+  assert.ok(shebangFlags && shebangFlags.length >= 3);
+  assert.deepEqual(wrapperFlags, shebangFlags);
   for (const f of ['docker/txpipe/txpipe', 'docker/txpipe/healthcheck.mjs', 'docker/airflow/init.sh']) assert.ok(existsSync(join(repo, f)), f);
   assert.ok(existsSync(join(repo, '.dockerignore')));
   assert.doesNotMatch(read('.dockerignore'), /^(src|sql|dashboards|airflow|docker)\/?$/m, '.dockerignore must keep what the images copy');

@@ -10,7 +10,7 @@ test('no configuration means the embedded default', () => {
   assert.equal(c.dataDir, './.txpipe');
   assert.equal(c.topic, 'transactions');
   assert.equal(c.schedule, '@hourly');
-  assert.equal(c.batchSize, 5000);
+  assert.equal(c.batchSize, 10_000);
 });
 
 test('real servers are picked by their URLs, with auth and TLS', () => {
