@@ -8,8 +8,7 @@ import { sql } from '../sql.ts';
 import type { Tx } from '../warehouse/port.ts';
 import { formatEpochMs } from '../events/timestamp.ts';
 import { storableText } from '../warehouse/storable-text.ts';
-import { isUniqueViolation } from '../warehouse/transient.ts';
-import { idText, type RecentIds } from './id-set.ts';
+import { idText, type IdTable, type RecentIds } from './id-set.ts';
 import { DEAD, DUPLICATE, RAW_COLUMNS, ROW, type PreparedBatch } from './prepare-batch.ts';
 
 export interface BatchOutcome {
@@ -38,6 +37,16 @@ function emptyOutcome(): BatchOutcome {
   return { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, hours: [] };
 }
 
+/**
+ * Where a batch stands among batches written concurrently (on PostgreSQL, two at a time): `predecessor`
+ * settles once the previous batch has committed (it rejects if that batch failed), and `pending` holds
+ * the previous batch's transaction_ids, duplicates here even before that commit.
+ */
+export interface BatchOrder {
+  predecessor: Promise<void>;
+  pending?: IdTable;
+}
+
 /** The optimistic write found part of its batch applied before (a redelivery): redo it carefully. */
 export class StaleBatchError extends Error {
   constructor() {
@@ -58,7 +67,14 @@ export class StaleBatchError extends Error {
  * Careful: lock and read the positions first and skip what lies below them, look the ids up, then COPY
  * the rest and record the same bookkeeping.
  */
-export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recent?: RecentIds, careful = false): Promise<BatchOutcome> {
+export async function writeBatch(
+  tx: Tx,
+  source: Source,
+  p: PreparedBatch,
+  recent?: RecentIds,
+  careful = false,
+  order?: BatchOrder,
+): Promise<BatchOutcome> {
   const outcome = emptyOutcome();
   outcome.received = p.count;
   if (p.count === 0) return outcome;
@@ -77,7 +93,7 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
     }
     const kind = p.kinds[i];
     if (kind === DEAD) dead.push(i);
-    else if (kind === DUPLICATE || (kind === ROW && recent?.has(p.ids, i * 4))) dupes.push(i);
+    else if (kind === DUPLICATE || (kind === ROW && (recent?.has(p.ids, i * 4) || order?.pending?.has(p.ids, i * 4)))) dupes.push(i);
     else included.push(i);
   }
   if (outcome.alreadyApplied === p.count) return outcome;
@@ -105,6 +121,9 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
   outcome.deadLetters = dead.length;
   outcome.duplicates = dupes.length;
   dupes.sort((a, b) => a - b);
+
+  // Rows may go in while the previous batch commits; positions and bookkeeping only after it has.
+  if (order) await order.predecessor;
 
   // A partition with any fresh record has its highest offset fresh too.
   const positions = [...p.ranges].filter(([partition, r]) => r.max >= (next.get(partition) ?? 0n));
@@ -134,8 +153,8 @@ export async function writeBatch(tx: Tx, source: Source, p: PreparedBatch, recen
   return outcome;
 }
 
-/** The COPY lines of some ROW records (in order), as one buffer: contiguous lines are copied as one run. */
-function linesOf(p: PreparedBatch, rows: readonly number[]): Buffer {
+/** The COPY lines of some ROW records (in order), as views of the batch's buffer: contiguous lines as one run. */
+function linesOf(p: PreparedBatch, rows: readonly number[]): Buffer[] {
   const parts: Buffer[] = [];
   let k = 0;
   while (k < rows.length) {
@@ -145,7 +164,7 @@ function linesOf(p: PreparedBatch, rows: readonly number[]): Buffer {
     parts.push(p.copy.subarray(from, to));
     k++;
   }
-  return Buffer.concat(parts);
+  return parts;
 }
 
 /** Locks the batch's partitions' positions and returns them: records below them were applied before. */

@@ -11,9 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Warehouse } from '../warehouse/port.ts';
 import { isTransient, isUniqueViolation } from '../warehouse/transient.ts';
-import { StaleBatchError, writeBatch, type BatchOutcome, type Source } from './apply-batch.ts';
-import type { RecentIds } from './id-set.ts';
-import type { PreparedBatch } from './prepare-batch.ts';
+import { StaleBatchError, writeBatch, type BatchOrder, type BatchOutcome, type Source } from './apply-batch.ts';
+import { IdTable, type RecentIds } from './id-set.ts';
+import { ROW, type PreparedBatch } from './prepare-batch.ts';
 
 export interface BatchWriter {
   write(prepared: PreparedBatch): Promise<BatchOutcome>;
@@ -37,11 +37,14 @@ export async function writeWithRetries(
   prepared: PreparedBatch,
   recent: RecentIds,
   warn: (line: string) => void,
+  order?: BatchOrder,
 ): Promise<BatchOutcome> {
   let careful = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await warehouse.transaction((tx) => writeBatch(tx, settings.source, prepared, recent, careful));
+      // The careful way reads positions and ids first: only once the previous batch has committed.
+      if (careful && order) await order.predecessor;
+      const outcome = await warehouse.transaction((tx) => writeBatch(tx, settings.source, prepared, recent, careful, careful ? undefined : order));
       if (outcome.insertedIds) recent.addAll(outcome.insertedIds);
       return outcome;
     } catch (err) {
@@ -82,4 +85,60 @@ export class FailStopQueue {
   idle(): Promise<void> {
     return this.#chain.then(() => {});
   }
+}
+
+/**
+ * Writes batches two at a time on two connections, in order: batch N's rows go in while batch N-1
+ * records its bookkeeping and commits (its round trips and WAL flush overlap N's COPY), but N records
+ * its own bookkeeping and positions only after N-1 has committed, and fails without committing if N-1
+ * failed. N's rows never include an id of N-1's (counted as duplicates instead), so the two never wait
+ * on each other's uncommitted keys.
+ */
+export class PipelinedWriter implements BatchWriter {
+  readonly #write: (prepared: PreparedBatch, order: BatchOrder) => Promise<BatchOutcome>;
+  #last: Promise<void> = Promise.resolve();
+  #beforeLast: Promise<void> = Promise.resolve();
+  #lastIds: IdTable | undefined;
+  #failure: Error | undefined;
+
+  /** `write` runs one batch (writeWithRetries with the order given); the warehouse needs two connections. */
+  constructor(write: (prepared: PreparedBatch, order: BatchOrder) => Promise<BatchOutcome>) {
+    this.#write = write;
+  }
+
+  write(prepared: PreparedBatch): Promise<BatchOutcome> {
+    const predecessor = this.#last;
+    const twoBack = this.#beforeLast;
+    const pending = this.#lastIds;
+    const after = predecessor.catch((err: Error) => {
+      throw new Error(`batch not written: an earlier batch failed (${err.message})`);
+    });
+    after.catch(() => {}); // awaited by the write when it gets there; it may fail before it does
+    const job = (async () => {
+      await twoBack.catch(() => {}); // at most two batches in the database at once
+      if (this.#failure) throw new Error(`batch not written: an earlier batch failed (${this.#failure.message})`);
+      try {
+        return await this.#write(prepared, { predecessor: after, pending });
+      } catch (err) {
+        this.#failure ??= err as Error;
+        throw err;
+      }
+    })();
+    this.#beforeLast = predecessor;
+    this.#last = job.then(() => {});
+    this.#last.catch(() => {});
+    this.#lastIds = rowIds(prepared);
+    return job;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#beforeLast, this.#last]);
+  }
+}
+
+/** The transaction_ids of a prepared batch's rows. */
+function rowIds(p: PreparedBatch): IdTable {
+  const table = new IdTable(Math.max(1, p.rows));
+  for (let i = 0; i < p.count; i++) if (p.kinds[i] === ROW) table.add(p.ids, i * 4);
+  return table;
 }

@@ -12,8 +12,8 @@ import type { BatchOutcome } from './apply-batch.ts';
 import { BatchPreparer } from './prepare-batch.ts';
 import { openBatchWriter } from './write-thread.ts';
 
-/** Batches handed to the writer before waiting for the oldest: one being written, one ready behind it. */
-const WRITES_AHEAD = 2;
+/** Batches handed to the writer before waiting for the oldest: two in the database, one ready behind them. */
+const WRITES_AHEAD = 3;
 
 export interface IngestOptions {
   warehouse: Warehouse;

@@ -16,8 +16,9 @@ export interface Tx extends Queryable {
   /**
    * Loads COPY text-format bytes (see warehouse/copy-text.ts) into a table's columns with one COPY
    * (the ingest's raw rows): PostgreSQL COPY FROM STDIN, PGlite COPY FROM its '/dev/blob' device.
+   * Several parts are sent back to back, as one payload (each part holds whole lines).
    */
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
+  copyIn(table: string, columns: readonly string[], data: Uint8Array | readonly Uint8Array[]): Promise<void>;
 }
 
 export interface Warehouse extends Queryable {

@@ -90,6 +90,31 @@ test('a redelivered batch and an id the writer cannot know take the careful way,
   }
 });
 
+test('batches written back to back, the second repeating ids of the first, count each id once', async () => {
+  const target = await freshTarget();
+  const warehouse = await target.open();
+  const writer = openBatchWriter(warehouse, { source, attempts: 2 }, silentLogger);
+  try {
+    const second = batch(50, 100); // ids 50-149 ...
+    second.offsets.set(second.offsets.map((o) => o + 50n)); // ... at offsets 100-199
+    second.ranges.set(0, { min: 100n, max: 199n });
+    const [a, b] = await Promise.all([writer.write(batch(0, 100)), writer.write(second), writer.write(batch(1000, 10))]);
+    assert.deepEqual([a.inserted, a.duplicates], [100, 0]);
+    assert.deepEqual([b.inserted, b.duplicates, b.alreadyApplied], [50, 50, 0]);
+    const [row] = (await warehouse.query<{ rows: string; dupes: string; position: string }>(
+      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
+              (SELECT count(*) FROM duplicate_events)::text AS dupes,
+              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
+      [source.group],
+    )) as [{ rows: string; dupes: string; position: string }];
+    assert.deepEqual(row, { rows: '160', dupes: '50', position: '1010' });
+  } finally {
+    await writer.close();
+    await warehouse.close();
+    await target.cleanup();
+  }
+});
+
 test('a fail-stop queue runs jobs in order and none after a failure', async () => {
   const q = new FailStopQueue();
   const ran: number[] = [];

@@ -280,6 +280,8 @@ test('the Dockerfile builds the txpipe and airflow targets with the app inside',
   const wrapperFlags = read('docker/txpipe/txpipe').match(/^exec node (.*) \/opt/m)?.[1]!.match(/--(?:max|v8)[a-z0-9-]*=\S+/g);
   assert.ok(shebangFlags && shebangFlags.length >= 3);
   assert.deepEqual(wrapperFlags, shebangFlags);
+  const arenas = /MALLOC_ARENA_MAX=(\d+)/;
+  assert.equal(read('docker/txpipe/txpipe').match(arenas)?.[1], read('src/cli/main.ts').split('\n')[0]!.match(arenas)?.[1]);
   for (const f of ['docker/txpipe/txpipe', 'docker/txpipe/healthcheck.mjs', 'docker/airflow/init.sh']) assert.ok(existsSync(join(repo, f)), f);
   assert.ok(existsSync(join(repo, '.dockerignore')));
   assert.doesNotMatch(read('.dockerignore'), /^(src|sql|dashboards|airflow|docker)\/?$/m, '.dockerignore must keep what the images copy');

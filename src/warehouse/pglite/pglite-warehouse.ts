@@ -72,9 +72,10 @@ export class PGliteWarehouse implements Warehouse {
       const tx: Tx = {
         ...base,
         copyIn: async (table, columns, data) => {
-          if (data.length === 0) return;
+          const parts = data instanceof Uint8Array ? [data] : data;
+          if (parts.every((p) => p.length === 0)) return;
           const cols = columns.map((c) => `"${c}"`).join(', ');
-          await pgTx.query(`COPY ${table} (${cols}) FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+          await pgTx.query(`COPY ${table} (${cols}) FROM '/dev/blob'`, [], { blob: new Blob(parts as Uint8Array<ArrayBuffer>[]) });
         },
       };
       return fn(tx);

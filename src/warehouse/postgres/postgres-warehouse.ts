@@ -11,6 +11,8 @@ export interface PostgresOptions {
   connectionString: string;
   /** Pool size; ingest needs 1, the DAG 2 (one holds the advisory lock). */
   max?: number;
+  /** Session lock_timeout (ms): a statement waiting longer for a lock fails with 55P03 (transient). */
+  lockTimeoutMs?: number;
 }
 
 type Client = pg.PoolClient | pg.Pool;
@@ -39,7 +41,7 @@ export class PostgresWarehouse implements Warehouse {
       connectionString: options.connectionString,
       max: options.max ?? 4,
       // Every session in UTC, whatever the server's or the process's time zone.
-      options: '-c TimeZone=UTC',
+      options: '-c TimeZone=UTC' + (options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(options.lockTimeoutMs)}` : ''),
       types: { getTypeParser: typeParsers.getTypeParser },
     });
     // An idle client's network error must not crash the process; the next query reports it.
@@ -62,11 +64,12 @@ export class PostgresWarehouse implements Warehouse {
       const tx: Tx = {
         ...queryable(client),
         copyIn: async (table, columns, data) => {
-          if (data.length === 0) return;
+          const parts = data instanceof Uint8Array ? [data] : data;
+          if (parts.every((p) => p.length === 0)) return;
           const cols = columns.map((c) => `"${c}"`).join(', ');
           const stream = client.query(copyFrom(`COPY ${table} (${cols}) FROM STDIN`));
-          // Views of 256 KiB each (no copying): the server parses one CopyData message while the next arrives.
-          for (let at = 0; at < data.length; at += COPY_CHUNK) stream.write(data.subarray(at, at + COPY_CHUNK));
+          // Views of at most 256 KiB (no copying): the server parses one CopyData message while the next arrives.
+          for (const part of parts) for (let at = 0; at < part.length; at += COPY_CHUNK) stream.write(part.subarray(at, at + COPY_CHUNK));
           stream.end();
           await finished(stream);
         },
