@@ -151,16 +151,21 @@ async function main() {
         seen.add(v.row.transaction_id);
         return [RAW_COLUMNS.map((c) => v.row[c])];
       });
-      // Encoded before the clock starts: the floor is what the server takes to absorb the rows.
-      const data = encodeCopyRows(rows);
+      // Encoded before the clock starts: the floor is what the server takes to absorb the rows. The
+      // encoding is timed on its own and shown as (b'), encoding + COPY (the floor as earlier benches took it).
+      const encoded = await timed(async () => encodeCopyRows(rows));
+      const data = encoded.value;
       await rt.warehouse.exec('CREATE TABLE bench_copy (LIKE transactions INCLUDING ALL)');
       const copy = await timed(() => rt.warehouse.transaction((tx) => tx.copyIn('bench_copy', RAW_COLUMNS, data)));
 
       const floor = Math.min(bare.perSecond, rows.length / copy.seconds);
       results.push(['(a) txpipe ingest, Kafka → PostgreSQL', ingest.records.toLocaleString('en-US'), ingest.seconds.toFixed(1), rate(ingest.records, ingest.seconds), `peak RSS ${Math.round(ingest.maxRssMB)} MB`]);
-      results.push(['(b) bare COPY, identical empty table', rows.length.toLocaleString('en-US'), copy.seconds.toFixed(1), rate(rows.length, copy.seconds), '']);
+      results.push(['(b) bare COPY, identical empty table', rows.length.toLocaleString('en-US'), copy.seconds.toFixed(1), rate(rows.length, copy.seconds), 'rows pre-encoded']);
+      const encodedCopy = encoded.seconds + copy.seconds;
+      results.push(["(b') encode rows + bare COPY", rows.length.toLocaleString('en-US'), encodedCopy.toFixed(1), rate(rows.length, encodedCopy), '']);
       results.push(['(c) bare Kafka consumer', N.toLocaleString('en-US'), bare.seconds.toFixed(1), rate(N, bare.seconds), '']);
-      notes.push(`(a) / min((b), (c)) = ${(ingest.perSecond / floor).toFixed(2)} (target ≥ 0.70); ingest peak RSS ${Math.round(ingest.maxRssMB)} MB (target < 300 MB)`);
+      const looseFloor = Math.min(bare.perSecond, rows.length / encodedCopy);
+      notes.push(`(a) / min((b), (c)) = ${(ingest.perSecond / floor).toFixed(2)} (target ≥ 0.70); against (b') ${(ingest.perSecond / looseFloor).toFixed(2)}; ingest peak RSS ${Math.round(ingest.maxRssMB)} MB (target < 300 MB)`);
     } finally {
       await rt.close();
       await dropDatabase(db);
