@@ -1,12 +1,12 @@
 /**
- * Writes prepared batches to the warehouse one at a time, in the order given, each in its own
- * transaction with retries on transient errors. After a batch fails for good, every later batch fails
- * without being written: a later batch's position would otherwise step over the failed one's records.
+ * Writes prepared batches to the warehouse in the order given, each in its own transaction with retries
+ * on transient errors. Commits happen in that order, and after a batch fails for good no later batch
+ * commits: a later batch's position would otherwise step over the failed one's records.
  *
- * On PostgreSQL the writes run on a thread of their own (write-worker.ts) with its own connection: a
- * thread that does nothing but answer the server keeps COPY data flowing and each statement's reply
- * handled at once, whatever the main thread (the log client) is busy with. PGlite lives in this
- * thread, so its writes do too.
+ * On PostgreSQL the writes run on a thread of their own (write-worker.ts) with two connections and two
+ * batches in flight (PipelinedWriter): a thread that does nothing but answer the server keeps COPY data
+ * flowing and each statement's reply handled at once, whatever the main thread (the log client) is busy
+ * with. PGlite lives in this thread, so its writes do too, one at a time (FailStopQueue).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Warehouse } from '../warehouse/port.ts';

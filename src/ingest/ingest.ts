@@ -58,8 +58,8 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     },
   });
 
-  // Pipelined over two threads: while the write thread has PostgreSQL apply batch N (and holds N+1
-  // ready), this thread fetches the next batch, validates it and encodes its COPY text.
+  // Pipelined over two threads: while the write thread has PostgreSQL apply batches N and N+1 (and
+  // holds N+2 ready), this thread fetches the next batch, validates it and encodes its COPY text.
   // Positions are committed to the log in order, off the critical path: a lost commit only means
   // redelivery, which the stored positions make harmless.
   const preparer = new BatchPreparer();

@@ -1,6 +1,6 @@
 /**
- * The write thread: prepared batches in, outcomes out, written in order on its own PostgreSQL
- * connection (see batch-writer.ts for why a thread).
+ * The write thread: prepared batches in, outcomes out, committed in order on its own two PostgreSQL
+ * connections (see batch-writer.ts for why a thread, and PipelinedWriter for the ordering).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PostgresWarehouse } from '../warehouse/postgres/postgres-warehouse.ts';
