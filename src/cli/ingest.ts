@@ -4,6 +4,7 @@ import { runIngest } from '../ingest/ingest.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 import { intFlag } from './flags.ts';
+import { peakRssMB } from '../observe/peak-rss.ts';
 
 export function registerIngest(program: Command): void {
   program
@@ -28,7 +29,7 @@ export function registerIngest(program: Command): void {
         });
         out(
           `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s ` +
-            `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB): ` +
+            `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(peakRssMB())} MB): ` +
             `${totals.inserted} new rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied`,
         );
       });
