@@ -125,9 +125,11 @@ export async function writeBatch(
   // Rows may go in while the previous batch commits; positions and bookkeeping only after it has.
   if (order) await order.predecessor;
 
-  // A partition with any fresh record has its highest offset fresh too.
+  // A partition with any fresh record has its highest offset fresh too. A position advances only where
+  // the stored one has not passed the batch's first fresh offset: in the careful write that holds by
+  // construction (its positions are locked and were read), in the optimistic one it is the check.
   const positions = [...p.ranges].filter(([partition, r]) => r.max >= (next.get(partition) ?? 0n));
-  const records = [
+  const advanced = await tx.query(sql('ingest/bookkeeping'), [
     source.topic,
     source.group,
     outcome.hours,
@@ -139,17 +141,10 @@ export async function writeBatch(
     dupes.map((i) => p.offsets[i]!.toString()),
     dupes.map((i) => idText(p.ids, i * 4)),
     positions.map(([partition]) => partition),
-  ];
-  if (careful) {
-    await tx.query(sql('ingest/bookkeeping'), [...records, positions.map(([, r]) => (r.max + 1n).toString())]);
-  } else {
-    const advanced = await tx.query(sql('ingest/bookkeeping_checked'), [
-      ...records,
-      positions.map(([, r]) => r.min.toString()),
-      positions.map(([, r]) => (r.max + 1n).toString()),
-    ]);
-    if (advanced.length !== positions.length) throw new StaleBatchError();
-  }
+    positions.map(([partition, r]) => (careful ? (next.get(partition) ?? 0n) : r.min).toString()),
+    positions.map(([, r]) => (r.max + 1n).toString()),
+  ]);
+  if (advanced.length !== positions.length) throw new StaleBatchError();
   return outcome;
 }
 

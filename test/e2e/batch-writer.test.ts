@@ -11,6 +11,7 @@ import { BatchPreparer, type PreparedBatch } from '../../src/ingest/prepare-batc
 import { FailStopQueue } from '../../src/ingest/batch-writer.ts';
 import { openBatchWriter } from '../../src/ingest/write-thread.ts';
 import type { LogRecord } from '../../src/log/port.ts';
+import type { Warehouse } from '../../src/warehouse/port.ts';
 
 const source = { topic: 'transactions', group: 'writer-test' };
 
@@ -22,6 +23,17 @@ function batch(from: number, count: number): PreparedBatch {
     return { partition: 0, offset: BigInt(i), timestamp: Date.UTC(2026, 2, 1, 4), value: Buffer.from(payload) };
   });
   return new BatchPreparer().prepare(records);
+}
+
+/** What the database holds: raw rows, duplicates recorded, and the group's position. */
+async function holds(warehouse: Warehouse): Promise<{ rows: string; dupes: string; position: string }> {
+  const [row] = await warehouse.query<{ rows: string; dupes: string; position: string }>(
+    `SELECT (SELECT count(*) FROM transactions)::text AS rows,
+            (SELECT count(*) FROM duplicate_events)::text AS dupes,
+            (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
+    [source.group],
+  );
+  return row!;
 }
 
 test('writes in order, reports SQLSTATEs, and writes nothing after a failed batch', async () => {
@@ -41,11 +53,7 @@ test('writes in order, reports SQLSTATEs, and writes nothing after a failed batc
     await assert.rejects(failing, (err: Error & { code?: string }) => err.code === '22P02' && /numeric/.test(err.message));
     await assert.rejects(after, /earlier batch failed/);
 
-    const [{ rows, position }] = (await warehouse.query<{ rows: string; position: string }>(
-      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
-              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
-      [source.group],
-    )) as [{ rows: string; position: string }];
+    const { rows, position } = await holds(warehouse);
     assert.equal(rows, '500', 'only the two good batches before the failure');
     assert.equal(position, '500', 'the position stops before the failed batch');
   } finally {
@@ -76,13 +84,7 @@ test('a redelivered batch and an id the writer cannot know take the careful way,
     const outcome = await writer.write(again);
     assert.deepEqual([outcome.alreadyApplied, outcome.inserted, outcome.duplicates], [0, 10, 10]);
 
-    const [row] = (await warehouse.query<{ rows: string; dupes: string; position: string }>(
-      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
-              (SELECT count(*) FROM duplicate_events)::text AS dupes,
-              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
-      [source.group],
-    )) as [{ rows: string; dupes: string; position: string }];
-    assert.deepEqual(row, { rows: '160', dupes: '10', position: '1160' });
+    assert.deepEqual(await holds(warehouse), { rows: '160', dupes: '10', position: '1160' });
   } finally {
     await writer.close();
     await warehouse.close();
@@ -101,13 +103,7 @@ test('batches written back to back, the second repeating ids of the first, count
     const [a, b] = await Promise.all([writer.write(batch(0, 100)), writer.write(second), writer.write(batch(1000, 10))]);
     assert.deepEqual([a.inserted, a.duplicates], [100, 0]);
     assert.deepEqual([b.inserted, b.duplicates, b.alreadyApplied], [50, 50, 0]);
-    const [row] = (await warehouse.query<{ rows: string; dupes: string; position: string }>(
-      `SELECT (SELECT count(*) FROM transactions)::text AS rows,
-              (SELECT count(*) FROM duplicate_events)::text AS dupes,
-              (SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1)::text AS position`,
-      [source.group],
-    )) as [{ rows: string; dupes: string; position: string }];
-    assert.deepEqual(row, { rows: '160', dupes: '50', position: '1010' });
+    assert.deepEqual(await holds(warehouse), { rows: '160', dupes: '50', position: '1010' });
   } finally {
     await writer.close();
     await warehouse.close();
