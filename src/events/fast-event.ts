@@ -8,7 +8,7 @@
  */
 import { CopyWriter } from '../warehouse/copy-text.ts';
 import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
-import { daysFromCivil, daysInMonth, formatEpochMs, parseTimestamp } from './timestamp.ts';
+import { daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
 
 /** Returned instead of an event hour when the message must take the reference path. */
 export const BAIL = -1e15;
@@ -302,12 +302,7 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
   const parsed = parseTimestamp(Buffer.prototype.latin1Slice.call(s, a, b) as string);
   if (parsed === null) return BAIL;
   w.text(parsed);
-  return hourNumberOf(parsed);
-}
-
-/** Epoch hour of a normalized `YYYY-MM-DD HH:…` timestamp. */
-export function hourNumberOf(ts: string): number {
-  return daysFromCivil(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)), Number(ts.slice(8, 10))) * 24 + Number(ts.slice(11, 13));
+  return epochHourOf(parsed);
 }
 
 /**

@@ -194,6 +194,16 @@ export function toRfc3339(ts: string): string {
   return end === dot + 1 ? base + 'Z' : base + ts.slice(dot, end) + 'Z';
 }
 
+/** Hours since the epoch of a normalized UTC timestamp (the hour it belongs to, as a number). */
+export function epochHourOf(ts: string): number {
+  return Math.floor(epochMsOf(ts) / 3_600_000);
+}
+
+/** The `YYYY-MM-DD HH:00:00` hour of an epochHourOf number. */
+export function hourOfEpochHour(hour: number): string {
+  return hourOf(formatEpochMs(hour * 3_600_000));
+}
+
 /** Epoch milliseconds of a normalized UTC timestamp (microseconds truncated). TZ-independent. */
 export function epochMsOf(ts: string): number {
   const y = Number(ts.slice(0, 4));

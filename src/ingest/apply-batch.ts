@@ -6,7 +6,7 @@
  */
 import { sql } from '../sql.ts';
 import type { Tx } from '../warehouse/port.ts';
-import { formatEpochMs } from '../events/timestamp.ts';
+import { hourOfEpochHour } from '../events/timestamp.ts';
 import { storableText } from '../warehouse/storable-text.ts';
 import { idText, type IdTable, type RecentIds } from './id-set.ts';
 import { DEAD, DUPLICATE, RAW_COLUMNS, ROW, type PreparedBatch } from './prepare-batch.ts';
@@ -116,7 +116,7 @@ export async function writeBatch(
     }
     outcome.insertedIds = insertedIds;
     outcome.inserted = included.length;
-    outcome.hours = [...hours].sort((a, b) => a - b).map((h) => formatEpochMs(h * 3_600_000).slice(0, 13) + ':00:00');
+    outcome.hours = [...hours].sort((a, b) => a - b).map(hourOfEpochHour);
   }
   outcome.deadLetters = dead.length;
   outcome.duplicates = dupes.length;

@@ -9,7 +9,8 @@
 import { isMarkedAsUntransferable } from 'node:worker_threads';
 import type { LogRecord } from '../log/port.ts';
 import { validateEvent } from '../events/event.ts';
-import { BAIL, encodeEventFast, hourNumberOf } from '../events/fast-event.ts';
+import { BAIL, encodeEventFast } from '../events/fast-event.ts';
+import { epochHourOf } from '../events/timestamp.ts';
 import { CopyWriter } from '../warehouse/copy-text.ts';
 import { IdTable, idWords } from './id-set.ts';
 
@@ -101,7 +102,7 @@ export class BatchPreparer {
         }
         idWords(v.row.transaction_id, p.ids, i * 4);
         w.row(RAW_COLUMNS.map((c) => v.row[c]));
-        hour = hourNumberOf(v.row.event_time);
+        hour = epochHourOf(v.row.event_time);
       }
       if (!seen.add(p.ids, i * 4)) {
         p.kinds[i] = DUPLICATE;

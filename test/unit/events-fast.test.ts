@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEvent } from '../../src/events/event.ts';
-import { BAIL, encodeEventFast, hourNumberOf } from '../../src/events/fast-event.ts';
+import { BAIL, encodeEventFast } from '../../src/events/fast-event.ts';
+import { epochHourOf } from '../../src/events/timestamp.ts';
 import { generateEvents } from '../../src/events/generator.ts';
 import { Prng } from '../../src/events/prng.ts';
 import { RAW_COLUMNS } from '../../src/ingest/prepare-batch.ts';
@@ -42,7 +43,7 @@ function check(bytes: Uint8Array, recordMs = RECORD_MS): Result {
   const words = new Uint32Array(4);
   assert.ok(idWords(reference.row.transaction_id, words, 0));
   assert.deepEqual([...ids.subarray(4)], [...words], `same id bits: ${shown}`);
-  assert.equal(hour, hourNumberOf(reference.row.event_time), `same hour: ${shown}`);
+  assert.equal(hour, epochHourOf(reference.row.event_time), `same hour: ${shown}`);
   return { fast: true, line };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochMsOf, formatEpochMs, hourOf, parseTimestamp, toRfc3339 } from '../../src/events/timestamp.ts';
+import { epochHourOf, epochMsOf, formatEpochMs, hourOf, hourOfEpochHour, parseTimestamp, toRfc3339 } from '../../src/events/timestamp.ts';
 import { Prng } from '../../src/events/prng.ts';
 
 test('parseTimestamp converts offsets to UTC', () => {
@@ -145,4 +145,11 @@ test('hourOf and toRfc3339', () => {
   assert.equal(toRfc3339('2026-03-01 05:30:00.000010'), '2026-03-01T05:30:00.00001Z');
   const round = parseTimestamp(toRfc3339('2024-02-29 23:59:59.000100'));
   assert.equal(round, '2024-02-29 23:59:59.000100');
+});
+
+test('epoch hours round-trip to the hour a timestamp belongs to, before 1970 too', () => {
+  assert.equal(epochHourOf('1970-01-01 01:59:59.999999'), 1);
+  assert.equal(epochHourOf('1969-12-31 23:00:00.000000'), -1);
+  assert.equal(hourOfEpochHour(epochHourOf('2026-03-01 05:30:00.123000')), '2026-03-01 05:00:00');
+  assert.equal(hourOfEpochHour(epochHourOf('0001-01-01 00:59:00.000000')), '0001-01-01 00:00:00');
 });
