@@ -14,6 +14,7 @@ import { Admin, Consumer } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../src/config.ts';
 import { kafkaSecurityOptions } from '../../src/log/kafka/connection-options.ts';
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
+import { collectRecords } from '../../src/log/port.ts';
 
 export async function bareConsume(
   settings: KafkaSettings,
@@ -64,15 +65,13 @@ export async function adapterConsume(
   let bytes = 0;
   let commits: Promise<void> | undefined;
   try {
-    for await (const batch of log.consume({
-      group: `txpipe-adapter-${randomBytes(6).toString('hex')}`,
-      maxBatch,
-      untilIdle: true,
-      signal: controller.signal,
-    })) {
+    for await (const batch of log.consume(
+      { group: `txpipe-adapter-${randomBytes(6).toString('hex')}`, maxBatch, untilIdle: true, signal: controller.signal },
+      collectRecords(),
+    )) {
       batches++;
-      count += batch.records.length;
-      for (const r of batch.records) bytes += r.value.length;
+      count += batch.count;
+      for (const r of batch.batch) bytes += r.value.length;
       // Commits are chained in order inside the adapter: overlap this one with reading the next batch.
       if (commits) await commits;
       commits = batch.commit();

@@ -63,6 +63,13 @@ export class IdTable {
     this.#used.fill(0);
     this.size = 0;
   }
+
+  /** A table with twice the capacity, holding the same ids. */
+  grown(): IdTable {
+    const bigger = new IdTable(this.capacity * 2);
+    for (let slot = 0; slot < this.#used.length; slot++) if (this.#used[slot] === 1) bigger.add(this.#keys, slot * 4);
+    return bigger;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
 import type { BatchOutcome } from './apply-batch.ts';
-import { BatchPreparer } from './prepare-batch.ts';
+import { BatchPreparer, type PreparedBatch } from './prepare-batch.ts';
 import { openBatchWriter } from './write-thread.ts';
 
 /** Batches handed to the writer before waiting for the oldest: two in the database, one ready behind them. */
@@ -43,7 +43,10 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
 
   let commits: Promise<void> = Promise.resolve();
   let lastWrite: Promise<void> = Promise.resolve();
-  const batches = o.log.consume({
+  // The log hands each record to the preparer as it reads it: the record's own objects die young, and
+  // a batch arrives already validated and encoded as COPY text.
+  const batches = o.log.consume(
+    {
     beforeClose: () => lastWrite,
     group: o.group,
     maxBatch: o.batchSize,
@@ -56,16 +59,17 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       ]);
       return new Map(rows.filter((r) => partitions.includes(r.partition)).map((r) => [r.partition, BigInt(r.next_offset)]));
     },
-  });
+    },
+    new BatchPreparer(o.batchSize),
+  );
 
   // Pipelined over two threads: while the write thread has PostgreSQL apply batches N and N+1 (and
-  // holds N+2 ready), this thread fetches the next batch, validates it and encodes its COPY text.
+  // holds N+2 ready), this thread fetches the next records, validates them and encodes their COPY text.
   // Positions are committed to the log in order, off the critical path: a lost commit only means
   // redelivery, which the stored positions make harmless.
-  const preparer = new BatchPreparer();
   const writer = openBatchWriter(o.warehouse, { source, attempts }, o.logger);
   const iterator = batches[Symbol.asyncIterator]();
-  let current: IteratorResult<LogBatch> = { done: true, value: undefined };
+  let current: IteratorResult<LogBatch<PreparedBatch>> = { done: true, value: undefined };
   const inflight: Promise<BatchOutcome>[] = [];
   const account = (outcome: BatchOutcome) => {
     totals.batches++;
@@ -84,8 +88,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   try {
     current = await iterator.next();
     while (!current.done) {
-      // Only the prepared form is kept while the batch is written: the records can die young.
-      const prepared = preparer.prepare(current.value.records);
+      const prepared = current.value.batch;
       const commit = current.value.commit;
       // The log commit hangs off the write itself, not off this loop, so it is issued even while the
       // loop waits for a next batch that the log may be ending (beforeClose waits for it).

@@ -7,7 +7,7 @@
  * preparation for the garbage collector to trace.
  */
 import { isMarkedAsUntransferable } from 'node:worker_threads';
-import type { LogRecord } from '../log/port.ts';
+import type { LogRecord, RecordSink } from '../log/port.ts';
 import { validateEvent } from '../events/event.ts';
 import { BAIL, encodeEventFast } from '../events/fast-event.ts';
 import { epochHourOf } from '../events/timestamp.ts';
@@ -53,70 +53,127 @@ export interface PreparedBatch {
   ranges: Map<number, { min: bigint; max: bigint }>;
 }
 
-/** Prepares batches; one per ingest (it reuses its scratch set between batches). */
-export class BatchPreparer {
+function emptyBatch(capacity: number): PreparedBatch {
+  return {
+    count: 0,
+    partitions: new Int32Array(capacity),
+    offsets: new BigInt64Array(capacity),
+    kinds: new Uint8Array(capacity),
+    lineStarts: new Uint32Array(capacity),
+    lineEnds: new Uint32Array(capacity),
+    hours: new Float64Array(capacity),
+    ids: new Uint32Array(capacity * 4),
+    copy: Buffer.alloc(0),
+    rows: 0,
+    dead: new Map(),
+    ranges: new Map(),
+  };
+}
+
+/** The same arrays, twice as long, holding what `p` holds. */
+function grown(p: PreparedBatch): PreparedBatch {
+  const q = emptyBatch(Math.max(16, p.kinds.length * 2));
+  for (const k of ['partitions', 'offsets', 'kinds', 'lineStarts', 'lineEnds', 'hours', 'ids'] as const) (q[k] as Uint8Array).set(p[k] as Uint8Array);
+  return { ...q, count: p.count, rows: p.rows, dead: p.dead, ranges: p.ranges };
+}
+
+/**
+ * Prepares batches one record at a time, as the log reads them (it is the ingest's RecordSink): `add`
+ * per record, `cut` where a batch ends. One per ingest: it reuses its scratch id set between batches.
+ */
+export class BatchPreparer implements RecordSink<PreparedBatch> {
   readonly #decoder = new TextDecoder('utf-8'); // replaces invalid sequences (U+FFFD), never throws
-  #seen = new IdTable(1024);
+  readonly #capacity: number;
+  #seen: IdTable;
   #lineGuess = 256;
+  #p!: PreparedBatch;
+  #w!: CopyWriter;
 
-  prepare(records: readonly LogRecord[]): PreparedBatch {
-    const count = records.length;
-    const p: PreparedBatch = {
-      count,
-      partitions: new Int32Array(count),
-      offsets: new BigInt64Array(count),
-      kinds: new Uint8Array(count),
-      lineStarts: new Uint32Array(count),
-      lineEnds: new Uint32Array(count),
-      hours: new Float64Array(count),
-      ids: new Uint32Array(count * 4),
-      copy: Buffer.alloc(0),
-      rows: 0,
-      dead: new Map(),
-      ranges: new Map(),
-    };
-    if (this.#seen.capacity < count) this.#seen = new IdTable(count);
-    const seen = this.#seen;
-    seen.clear();
-    const w = new CopyWriter(count * this.#lineGuess);
-    for (let i = 0; i < count; i++) {
-      const { partition, offset, timestamp, value } = records[i]!;
-      p.partitions[i] = partition;
-      p.offsets[i] = offset;
-      const range = p.ranges.get(partition);
-      if (range === undefined) p.ranges.set(partition, { min: offset, max: offset });
-      else {
-        if (offset < range.min) range.min = offset;
-        if (offset > range.max) range.max = offset;
-      }
+  /** `capacity`: the expected records per batch (a batch may grow past it). */
+  constructor(capacity = 1024) {
+    this.#capacity = Math.max(1, capacity);
+    this.#seen = new IdTable(this.#capacity);
+    this.#begin();
+  }
 
-      const lineStart = w.length;
-      let hour = encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4);
-      if (hour === BAIL) {
-        const payload = this.#decoder.decode(value);
-        const v = validateEvent(payload, timestamp);
-        if (!v.ok) {
-          p.kinds[i] = DEAD;
-          p.dead.set(i, { reason: v.reason, payload });
-          continue;
-        }
-        idWords(v.row.transaction_id, p.ids, i * 4);
-        w.row(RAW_COLUMNS.map((c) => v.row[c]));
-        hour = epochHourOf(v.row.event_time);
-      }
-      if (!seen.add(p.ids, i * 4)) {
-        p.kinds[i] = DUPLICATE;
-        w.length = lineStart;
-        continue;
-      }
-      p.lineStarts[i] = lineStart;
-      p.lineEnds[i] = w.length;
-      p.hours[i] = hour;
-      p.rows++;
+  #begin(): void {
+    this.#p = emptyBatch(this.#capacity);
+    this.#w = new CopyWriter(this.#capacity * this.#lineGuess);
+    this.#seen.clear();
+  }
+
+  /** Records added since the last cut. */
+  get count(): number {
+    return this.#p.count;
+  }
+
+  add(partition: number, offset: bigint, timestamp: number, value: Uint8Array): void {
+    const w = this.#w;
+    let p = this.#p;
+    const i = p.count;
+    if (i === p.kinds.length) p = this.#p = grown(p);
+    if (this.#seen.size >= this.#seen.capacity) this.#seen = this.#seen.grown();
+    p.count++;
+    p.partitions[i] = partition;
+    p.offsets[i] = offset;
+    const range = p.ranges.get(partition);
+    if (range === undefined) p.ranges.set(partition, { min: offset, max: offset });
+    else {
+      if (offset < range.min) range.min = offset;
+      if (offset > range.max) range.max = offset;
     }
-    p.copy = w.bytesWritten();
+
+    const lineStart = w.length;
+    let hour = encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4);
+    if (hour === BAIL) {
+      const payload = this.#decoder.decode(value);
+      const v = validateEvent(payload, timestamp);
+      if (!v.ok) {
+        p.kinds[i] = DEAD;
+        p.dead.set(i, { reason: v.reason, payload });
+        return;
+      }
+      idWords(v.row.transaction_id, p.ids, i * 4);
+      w.row(RAW_COLUMNS.map((c) => v.row[c]));
+      hour = epochHourOf(v.row.event_time);
+    }
+    if (!this.#seen.add(p.ids, i * 4)) {
+      p.kinds[i] = DUPLICATE;
+      w.length = lineStart;
+      return;
+    }
+    p.kinds[i] = ROW;
+    p.lineStarts[i] = lineStart;
+    p.lineEnds[i] = w.length;
+    p.hours[i] = hour;
+    p.rows++;
+  }
+
+  /** The batch of the records added since the last cut; the next one starts empty. */
+  cut(): PreparedBatch {
+    const w = this.#w;
+    const p = this.#p;
+    const n = p.count;
+    const batch: PreparedBatch = {
+      ...p,
+      partitions: p.partitions.subarray(0, n),
+      offsets: p.offsets.subarray(0, n),
+      kinds: p.kinds.subarray(0, n),
+      lineStarts: p.lineStarts.subarray(0, n),
+      lineEnds: p.lineEnds.subarray(0, n),
+      hours: p.hours.subarray(0, n),
+      ids: p.ids.subarray(0, n * 4),
+      copy: w.bytesWritten(),
+    };
     if (p.rows > 0) this.#lineGuess = Math.ceil((w.length / p.rows) * 1.1);
-    return p;
+    this.#begin();
+    return batch;
+  }
+
+  /** A whole batch at once (what a log does through `add` and `cut`). */
+  prepare(records: readonly LogRecord[]): PreparedBatch {
+    for (const r of records) this.add(r.partition, r.offset, r.timestamp, r.value);
+    return this.cut();
   }
 }
 

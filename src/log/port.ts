@@ -15,9 +15,24 @@ export interface LogRecord {
   value: Uint8Array;
 }
 
+/**
+ * Takes records as a log reads them and cuts them into batches of the consumer's own form. A log calls
+ * `add` for each record the moment it has it (so whatever the log allocated per record can die young)
+ * and `cut` where a batch ends. The ingest's sink turns each record into its COPY line on the spot.
+ */
+export interface RecordSink<B> {
+  /** One record. `value` may be a view into a larger network buffer: copy what you keep of it. */
+  add(partition: number, offset: bigint, timestamp: number, value: Uint8Array): void;
+  /** Ends the batch of the records added since the last cut, and returns it. */
+  cut(): B;
+}
+
 /** A batch handed to the consumer. `commit` is called only after the warehouse transaction that applied it committed. */
-export interface LogBatch {
-  records: LogRecord[];
+export interface LogBatch<B> {
+  /** What the sink's `cut` returned. */
+  batch: B;
+  /** Records in it. */
+  count: number;
   /**
    * Tells the log the batch is durable downstream. Kafka commits the group offsets here;
    * the embedded log does nothing, since its position is written inside the warehouse transaction.
@@ -63,8 +78,11 @@ export interface EventLog {
   ensureTopic(): Promise<void>;
   /** Appends payloads in order; resolves once they are durable in the log. */
   append(values: string[]): Promise<void>;
-  /** Yields batches from the group's position until idle (untilIdle) or aborted. */
-  consume(options: ConsumeOptions): AsyncIterable<LogBatch>;
+  /**
+   * Yields batches from the group's position until idle (untilIdle) or aborted. Records go through
+   * `sink` (see RecordSink); `collectRecords()` is the sink that just keeps them.
+   */
+  consume<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncIterable<LogBatch<B>>;
   /** Committed position and end per partition for a group. */
   lag(group: string): Promise<PartitionLag[]>;
   /**
@@ -74,4 +92,19 @@ export interface EventLog {
   countBefore(positions: ReadonlyMap<number, bigint>): Promise<{ partition: number; records: bigint; complete: boolean }[]>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** The sink whose batches are the records themselves (values copied). */
+export function collectRecords(): RecordSink<LogRecord[]> {
+  let records: LogRecord[] = [];
+  return {
+    add(partition, offset, timestamp, value) {
+      records.push({ partition, offset, timestamp, value: Buffer.from(value) });
+    },
+    cut() {
+      const batch = records;
+      records = [];
+      return batch;
+    },
+  };
 }

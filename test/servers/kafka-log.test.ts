@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Admin, Producer } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../src/config.ts';
-import type { ConsumeOptions, LogRecord } from '../../src/log/port.ts';
+import { collectRecords, type ConsumeOptions, type LogRecord } from '../../src/log/port.ts';
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 
 const BROKERS = process.env.KAFKA_BROKERS?.trim();
@@ -56,11 +56,12 @@ async function drain(
 ): Promise<{ records: LogRecord[]; batches: number }> {
   const records: LogRecord[] = [];
   let batches = 0;
-  for await (const batch of log.consume({ maxBatch: 500, untilIdle: true, ...options })) {
+  for await (const batch of log.consume({ maxBatch: 500, untilIdle: true, ...options }, collectRecords())) {
     batches++;
-    assert.ok(batch.records.length > 0, 'no empty batches');
-    assert.ok(batch.records.length <= (options.maxBatch ?? 500), 'batch respects maxBatch');
-    records.push(...batch.records);
+    assert.ok(batch.batch.length > 0, 'no empty batches');
+    assert.equal(batch.count, batch.batch.length, 'count is the records cut into the batch');
+    assert.ok(batch.batch.length <= (options.maxBatch ?? 500), 'batch respects maxBatch');
+    records.push(...batch.batch);
     if (commit) await batch.commit();
   }
   return { records, batches };
@@ -158,6 +159,32 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
   }
 });
 
+test('a slow consumer holds the fetches back and still gets every record once, batches full', async () => {
+  const s = settings(3);
+  // One batch ready at most and a tiny client buffer: the stream pauses and resumes many times. A long
+  // linger: a partial batch is cut only at the end.
+  const log = new KafkaEventLog(s, undefined, { ...fast, readyBatches: 1, bufferedMessages: 10, lingerMs: 1000 });
+  try {
+    await log.ensureTopic();
+    const values = Array.from({ length: 6000 }, (_, i) => `v${i}`);
+    for (let i = 0; i < values.length; i += 1000) await log.append(values.slice(i, i + 1000));
+    const records: LogRecord[] = [];
+    const sizes: number[] = [];
+    for await (const batch of log.consume({ group: group(), maxBatch: 250, untilIdle: true }, collectRecords())) {
+      sizes.push(batch.count);
+      records.push(...batch.batch);
+      await batch.commit();
+      await new Promise((r) => setTimeout(r, 10)); // the consumer is the bottleneck
+    }
+    assert.equal(records.length, values.length);
+    assert.deepEqual(new Set(records.map((r) => Buffer.from(r.value).toString())), new Set(values));
+    assertPerPartitionOrder(records);
+    assert.ok(sizes.slice(0, -1).every((n) => n === 250), `every batch but the last is cut full: ${sizes.join(',')}`);
+  } finally {
+    await log.close();
+  }
+});
+
 test('abort stops after the current batch; uncommitted records are delivered again to the next consumer', async () => {
   const s = settings(3);
   const log = new KafkaEventLog(s, undefined, fast);
@@ -169,11 +196,11 @@ test('abort stops after the current batch; uncommitted records are delivered aga
     const committed: LogRecord[] = [];
     let batches = 0;
     let afterAbort = 0;
-    for await (const batch of log.consume({ group: g, maxBatch: 200, untilIdle: false, signal: controller.signal })) {
+    for await (const batch of log.consume({ group: g, maxBatch: 200, untilIdle: false, signal: controller.signal }, collectRecords())) {
       if (controller.signal.aborted) afterAbort++;
       batches++;
       if (batches === 1) {
-        committed.push(...batch.records);
+        committed.push(...batch.batch);
         await batch.commit();
       } else {
         controller.abort(); // abandon this batch: no commit
@@ -238,8 +265,8 @@ test('two consumers in one group split the partitions and together see every rec
     const controller = new AbortController();
     const seen: LogRecord[][] = [[], []];
     const runners = [0, 1].map(async (i) => {
-      for await (const batch of log.consume({ group: g, maxBatch: 300, untilIdle: false, signal: controller.signal })) {
-        seen[i]!.push(...batch.records);
+      for await (const batch of log.consume({ group: g, maxBatch: 300, untilIdle: false, signal: controller.signal }, collectRecords())) {
+        seen[i]!.push(...batch.batch);
         await batch.commit();
         if (seen[0]!.length + seen[1]!.length >= 4000) controller.abort();
       }
@@ -293,8 +320,8 @@ test('untilIdle ends when caught up on its share while another member owns the o
     const controller = new AbortController();
     let followerRecords = 0;
     const follower = (async () => {
-      for await (const batch of log.consume({ group: g, maxBatch: 100, untilIdle: false, signal: controller.signal })) {
-        followerRecords += batch.records.length;
+      for await (const batch of log.consume({ group: g, maxBatch: 100, untilIdle: false, signal: controller.signal }, collectRecords())) {
+        followerRecords += batch.count;
         await batch.commit();
       }
     })();

@@ -65,3 +65,31 @@ test('a prepared batch holds COPY lines, kinds, ids and per-partition ranges', a
   assert.equal(p.copy.subarray(p.lineStarts[2]!, p.lineEnds[2]!).toString(), lines[1] + '\n');
   assert.equal(p.hours[4], Date.UTC(2026, 2, 1, 3) / 3_600_000);
 });
+
+test('records added one by one and cut into batches give what preparing each batch whole gives', () => {
+  const payload = (i: number) =>
+    i % 7 === 3
+      ? `bad ${i}`
+      : `{"transaction_id":"${uuid(i % 40)}","user_id":"${uuid(1000 + i)}","amount":${i}.25,"currency":"USD","status":"ok","event_time":"2026-03-01T0${i % 10}:00:00Z"}`;
+  const records: LogRecord[] = Array.from({ length: 130 }, (_, i) => ({ partition: i % 3, offset: BigInt(i), timestamp: Date.UTC(2026, 2, 1, 12), value: Buffer.from(payload(i)) }));
+  const sink = new BatchPreparer(4); // far below the batch sizes: the arrays and the id set must grow
+  const cuts = [0, 1, 50, 130];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const part = records.slice(cuts[k], cuts[k + 1]);
+    for (const r of part) sink.add(r.partition, r.offset, r.timestamp, r.value);
+    assert.equal(sink.count, part.length);
+    const got = sink.cut();
+    const whole = new BatchPreparer(1000).prepare(part);
+    assert.equal(got.count, part.length);
+    assert.equal(got.rows, whole.rows);
+    for (const f of ['partitions', 'offsets', 'kinds', 'lineStarts', 'lineEnds', 'hours', 'ids'] as const) {
+      assert.deepEqual([...got[f]], [...whole[f]], f);
+    }
+    assert.deepEqual(got.copy, whole.copy);
+    assert.deepEqual(got.dead, whole.dead);
+    assert.deepEqual(got.ranges, whole.ranges);
+    assert.equal(sink.count, 0, 'a cut starts the next batch empty');
+  }
+  const last = new BatchPreparer(1000).prepare(records.slice(50));
+  assert.ok(last.rows > 0 && [...last.kinds].includes(DUPLICATE), 'duplicates are found within a batch, not across cuts');
+});

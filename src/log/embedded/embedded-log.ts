@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from '../../sql.ts';
 import type { Warehouse } from '../../warehouse/port.ts';
-import type { ConsumeOptions, EventLog, LogBatch, PartitionLag } from '../port.ts';
+import type { ConsumeOptions, EventLog, LogBatch, PartitionLag, RecordSink } from '../port.ts';
 import { formatEpochMs } from '../../events/timestamp.ts';
 import { storableText } from '../../warehouse/storable-text.ts';
 import { lockKey } from '../../warehouse/lock-key.ts';
@@ -44,7 +44,7 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
-  async *consume(options: ConsumeOptions): AsyncIterable<LogBatch> {
+  async *consume<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncIterable<LogBatch<B>> {
     const { signal } = options;
     // Read the stored position once; afterwards follow it in memory, so the next batch can be read
     // while the previous one is still being written (its position commits with it).
@@ -64,9 +64,12 @@ export class EmbeddedEventLog implements EventLog {
         }
         continue;
       }
-      const records = rows.map((r) => ({ partition: 0, offset: BigInt(r.offset), timestamp: Math.floor(r.ts), value: Buffer.from(r.payload, 'utf8') }));
-      position = records.at(-1)!.offset + 1n;
-      yield { records, commit: async () => {} };
+      for (const r of rows) {
+        position = BigInt(r.offset);
+        sink.add(0, position, Math.floor(r.ts), Buffer.from(r.payload, 'utf8'));
+      }
+      position += 1n;
+      yield { batch: sink.cut(), count: rows.length, commit: async () => {} };
     }
   }
 

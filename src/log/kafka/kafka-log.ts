@@ -4,9 +4,9 @@
  * - append: idempotent producer (acks=all), values sent in chunks that stay under the broker's
  *   per-batch size limit; null keys (the client round-robins them over the partitions).
  * - consume: one consumer-group member per call, reading from the committed group offsets (or from
- *   the warehouse positions given by `startPositions`), without autocommit. Records are drained from
- *   the client's stream synchronously (`read()` in a loop) into batches of up to `maxBatch`, or what
- *   arrived within a short linger. `batch.commit()` commits max offset + 1 per partition.
+ *   the warehouse positions given by `startPositions`), without autocommit. Each record goes to the
+ *   caller's sink the moment the client's stream emits it (flowing mode), and batches are cut at
+ *   `maxBatch` records or after a short linger. `batch.commit()` commits max offset + 1 per partition.
  * - lag: committed group offsets and high watermarks through the admin client.
  */
 import {
@@ -21,7 +21,7 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../config.ts';
-import type { ConsumeOptions, EventLog, LogBatch, LogRecord, PartitionLag } from '../port.ts';
+import type { ConsumeOptions, EventLog, LogBatch, PartitionLag, RecordSink } from '../port.ts';
 import { kafkaSecurityOptions, type KafkaSecurityOptions } from './connection-options.ts';
 
 /** Tuning knobs; the defaults are what txpipe uses, tests may shorten the timers. */
@@ -36,11 +36,12 @@ export interface KafkaTuning {
   /** Fetch response cap (bytes); per partition cap is half of it. A response is parsed in one go: smaller keeps the event loop responsive. */
   maxBytes: number;
   /**
-   * Messages the client's stream buffers ahead of the reader (each is a dozen short-lived objects).
-   * Measured with the CLI's 8 MB semi-space: 4,000 keeps the reader fed without their copying by
-   * scavenges costing more than it saves (1,000 and 8,000 were both slower).
+   * Messages the client's stream buffers while it is paused (each is a dozen objects). Records are
+   * handed to the sink as they are parsed, so this only matters once `readyBatches` are waiting.
    */
   bufferedMessages: number;
+  /** Batches cut and waiting for the consumer before the fetches pause (backpressure). */
+  readyBatches: number;
   /** Producer: bytes of payload per send (kept below the broker's 1 MiB per-batch limit per partition). */
   produceChunkBytes: number;
   /** Producer: records per send at most. */
@@ -56,7 +57,8 @@ export const defaultKafkaTuning: KafkaTuning = {
   maxWaitTime: 100,
   minBytes: 1,
   maxBytes: 1024 * 1024,
-  bufferedMessages: 4000,
+  bufferedMessages: 1000,
+  readyBatches: 2,
   produceChunkBytes: 900 * 1024,
   produceChunkRecords: 10_000,
   sessionTimeout: 30_000,
@@ -178,7 +180,7 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
-  async *consume(options: ConsumeOptions): AsyncGenerator<LogBatch> {
+  async *consume<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncGenerator<LogBatch<B>> {
     this.#ensureOpen();
     const { signal, untilIdle, startPositions } = options;
     const maxBatch = Math.max(1, options.maxBatch);
@@ -234,7 +236,6 @@ export class KafkaEventLog implements EventLog {
       return consumer.assignments.find((a) => a.topic === topic)?.partitions.slice().sort((a, b) => a - b) ?? [];
     };
 
-    const onReadable = () => wakeUp();
     const onError = (error: Error) => {
       failure ??= error;
       wakeUp();
@@ -252,7 +253,7 @@ export class KafkaEventLog implements EventLog {
     const seekToStartPositions = async (s: MessagesStream<Buffer, Buffer, Buffer, Buffer>) => {
       if (!startPositions) return;
       seeking++;
-      s.pause();
+      updateFlow(s);
       try {
         const partitions = assigned() ?? [];
         const refreshed = offsetsReady
@@ -278,7 +279,7 @@ export class KafkaEventLog implements EventLog {
         failure ??= error as Error;
       } finally {
         seeking--;
-        if (seeking === 0 && !s.destroyed) s.resume();
+        updateFlow(s);
         wakeUp();
       }
     };
@@ -289,6 +290,54 @@ export class KafkaEventLog implements EventLog {
     };
 
     let lastCommit: Promise<void> = Promise.resolve();
+    // Records go to the sink as the stream emits them; batches are cut at maxBatch (or after the
+    // linger) and queue in `ready`. The stream flows unless a seek is in progress or the consumer has
+    // `readyBatches` waiting: only then do the client's message objects pile up in its buffer.
+    const ready: LogBatch<B>[] = [];
+    let count = 0;
+    let offsets = new Map<number, bigint>();
+    let epochs = new Map<number, number>();
+    let firstPendingAt = 0;
+    let lastActivity = Date.now();
+    let nextIdleCheck = 0;
+    function updateFlow(s: MessagesStream<Buffer, Buffer, Buffer, Buffer>) {
+      if (s.destroyed) return;
+      const hold = seeking > 0 || ready.length >= tuning.readyBatches;
+      if (hold && !s.isPaused()) s.pause();
+      else if (!hold && s.isPaused()) s.resume();
+    }
+    const cut = (): LogBatch<B> => {
+      const marks = new Map<number, PartitionMark>();
+      for (const [partition, offset] of offsets) marks.set(partition, { offset, leaderEpoch: epochs.get(partition)! });
+      const batch = { batch: sink.cut(), count };
+      count = 0;
+      offsets = new Map();
+      epochs = new Map();
+      let committed: Promise<void> | undefined;
+      return {
+        ...batch,
+        commit: () => {
+          committed ??= (lastCommit = lastCommit.then(
+            () => commitMarks(consumer, topic, marks),
+            () => commitMarks(consumer, topic, marks),
+          ));
+          return committed;
+        },
+      };
+    };
+    const onData = (message: BufferMessage) => {
+      if (failure || signal?.aborted) return; // the batch being built is dropped, never committed
+      sink.add(message.partition, message.offset, Number(message.timestamp), message.value ?? EMPTY);
+      if (count++ === 0) firstPendingAt = Date.now();
+      offsets.set(message.partition, message.offset);
+      epochs.set(message.partition, message.leaderEpoch);
+      if (count >= maxBatch) {
+        ready.push(cut());
+        if (stream) updateFlow(stream);
+        wakeUp();
+      } else if (count === 1) wakeUp(); // starts the linger
+    };
+
     try {
       stream = await consumer.consume({
         topics: [topic],
@@ -298,68 +347,31 @@ export class KafkaEventLog implements EventLog {
       });
       const s = stream;
       s.on('offsets', onOffsets);
-      s.on('readable', onReadable);
       s.on('error', onError);
       s.on('end', onEnd);
       s.on('close', onEnd);
       consumer.on('consumer:group:join', onJoin);
       this.#log(`kafka: ${options.group} member ${consumer.memberId} assigned partitions [${assigned()?.join(',')}]`);
       void seekToStartPositions(s);
-
-      let pending: LogRecord[] = [];
-      let marks = new Map<number, PartitionMark>();
-      let firstPendingAt = 0;
-      let lastActivity = Date.now();
-      let nextIdleCheck = 0;
-
-      const takeBatch = (): LogBatch => {
-        const records = pending;
-        const batchMarks = marks;
-        pending = [];
-        marks = new Map();
-        let committed: Promise<void> | undefined;
-        return {
-          records,
-          commit: () => {
-            committed ??= (lastCommit = lastCommit.then(
-              () => commitMarks(consumer, topic, batchMarks),
-              () => commitMarks(consumer, topic, batchMarks),
-            ));
-            return committed;
-          },
-        };
-      };
+      s.on('data', onData);
 
       for (;;) {
         if (failure) throw failure;
-        if (signal?.aborted) return; // pending (never yielded) records are dropped, not committed
+        if (signal?.aborted) return; // records not yet yielded are dropped, not committed
 
-        // Drain what the stream buffered, synchronously.
-        const before = pending.length;
-        while (pending.length < maxBatch) {
-          const message = s.read() as BufferMessage | null;
-          if (message === null) break;
-          pending.push({
-            partition: message.partition,
-            offset: message.offset,
-            timestamp: Number(message.timestamp),
-            value: message.value ?? EMPTY,
-          });
-          marks.set(message.partition, { offset: message.offset, leaderEpoch: message.leaderEpoch });
-        }
         const now = Date.now();
-        if (pending.length > before) {
-          if (before === 0) firstPendingAt = now;
+        if (ready.length === 0 && count > 0 && (now - firstPendingAt >= tuning.lingerMs || ended)) ready.push(cut());
+        if (ready.length > 0) {
           lastActivity = now;
-        }
-        if (pending.length >= maxBatch || (pending.length > 0 && (now - firstPendingAt >= tuning.lingerMs || ended))) {
-          yield takeBatch();
+          const next = ready.shift()!;
+          updateFlow(s);
+          yield next;
           continue;
         }
         if (ended) return;
 
         let waitMs = 1_000;
-        if (pending.length > 0) {
+        if (count > 0) {
           waitMs = firstPendingAt + tuning.lingerMs - now;
         } else if (untilIdle) {
           if (now - lastActivity >= tuning.quietMs && now >= nextIdleCheck && offsetsReady && seeking === 0) {
@@ -375,12 +387,12 @@ export class KafkaEventLog implements EventLog {
         await sleepUntilWoken(waitMs);
       }
     } finally {
+      stream?.off('data', onData);
       signal?.removeEventListener('abort', wakeUp);
       consumer.off('consumer:group:join', onJoin);
       await options.beforeClose?.().catch(() => {});
       await lastCommit.catch(() => {});
       if (stream) {
-        stream.off('readable', onReadable);
         stream.off('offsets', onOffsets);
         await stream.close().catch((error: Error) => this.#log(`kafka: closing stream: ${error.message}`));
       }
