@@ -111,7 +111,7 @@ export async function writeBatch(
     const hours = new Set<number>();
     for (let k = 0; k < included.length; k++) {
       const i = included[k]!;
-      insertedIds.set(p.ids.subarray(i * 4, i * 4 + 4), k * 4);
+      for (let j = 0; j < 4; j++) insertedIds[k * 4 + j] = p.ids[i * 4 + j]!;
       hours.add(p.hours[i]!);
     }
     outcome.insertedIds = insertedIds;

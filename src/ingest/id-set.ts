@@ -54,7 +54,11 @@ export class IdTable {
     if (this.#used[slot] === 1) return false;
     if (this.size >= this.capacity) throw new RangeError(`IdTable full (${this.capacity} ids)`);
     this.#used[slot] = 1;
-    this.#keys.set(w.subarray(at, at + 4), slot * 4);
+    const k = slot * 4; // word by word: a subarray per id would be an object per id
+    this.#keys[k] = w[at]!;
+    this.#keys[k + 1] = w[at + 1]!;
+    this.#keys[k + 2] = w[at + 2]!;
+    this.#keys[k + 3] = w[at + 3]!;
     this.size++;
     return true;
   }
