@@ -8,7 +8,7 @@
  */
 import { CopyWriter } from '../warehouse/copy-text.ts';
 import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
-import { daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
+import { civilFromDays, daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
 
 /** Returned instead of an event hour when the message must take the reference path. */
 export const BAIL = -1e15;
@@ -254,10 +254,27 @@ function two(s: Uint8Array, i: number): number {
   return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
+/** Writes n (0–9999) as four ASCII digits. */
+function digits4(w: CopyWriter, n: number): void {
+  w.byte(48 + Math.floor(n / 1000));
+  w.byte(48 + (Math.floor(n / 100) % 10));
+  w.byte(48 + (Math.floor(n / 10) % 10));
+  w.byte(48 + (n % 10));
+}
+
+/** Writes n (0–99) as two ASCII digits. */
+function digits2(w: CopyWriter, n: number): void {
+  w.byte(48 + Math.floor(n / 10));
+  w.byte(48 + (n % 10));
+}
+
+const civil: number[] = [0, 0, 0];
+
 /**
  * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
- * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…][Z]` is read here; other spellings (offsets,
- * no seconds) go through parseTimestamp.
+ * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…]` followed by nothing, `Z` or `±HH:MM` is
+ * read here, the same way parseTimestamp reads it; other spellings (no seconds, `±HHMM`, `±HH`) go
+ * through parseTimestamp.
  */
 function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
   const len = b - a;
@@ -278,7 +295,14 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       while (i < b && isDigit(s[i]!)) i++;
       fe = i;
     }
-    const zoneOk = i === b || ((s[i] === 90 || s[i] === 122) && i + 1 === b);
+    let offsetMin = 0;
+    let zoneOk = i === b || ((s[i] === 90 || s[i] === 122) && i + 1 === b);
+    if (!zoneOk && (s[i] === 43 || s[i] === 45) && i + 6 === b && s[i + 3] === 58) {
+      const oh = two(s, i + 1);
+      const om = two(s, i + 4);
+      zoneOk = oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
+      offsetMin = (oh * 60 + om) * (s[i] === 45 ? -1 : 1);
+    }
     const y = y1 * 100 + y2;
     if (
       (sep === 84 || sep === 116 || sep === 32) &&
@@ -288,14 +312,37 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) &&
       h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59
     ) {
+      const frac = Math.min(fe - fs, 6);
       w.ensure(26);
-      w.bytes(s, a, a + 10);
-      w.byte(32);
-      w.bytes(s, a + 11, a + 19);
+      if (offsetMin === 0) {
+        w.bytes(s, a, a + 10);
+        w.byte(32);
+        w.bytes(s, a + 11, a + 16);
+      } else {
+        const total = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin;
+        const days = Math.floor(total / 1440);
+        const minutes = total - days * 1440;
+        civilFromDays(days, civil);
+        if (civil[0]! < 1 || civil[0]! > 9999) return BAIL; // the reference path says why
+        digits4(w, civil[0]!);
+        w.byte(45);
+        digits2(w, civil[1]!);
+        w.byte(45);
+        digits2(w, civil[2]!);
+        w.byte(32);
+        digits2(w, Math.floor(minutes / 60));
+        w.byte(58);
+        digits2(w, minutes % 60);
+        w.bytes(s, a + 16, a + 19); // :SS
+        w.byte(46);
+        w.bytes(s, fs, fs + frac);
+        for (let k = frac; k < 6; k++) w.byte(48);
+        return Math.floor(total / 60);
+      }
+      w.bytes(s, a + 16, a + 19);
       w.byte(46);
-      const digits = Math.min(fe - fs, 6);
-      w.bytes(s, fs, fs + digits);
-      for (let k = digits; k < 6; k++) w.byte(48);
+      w.bytes(s, fs, fs + frac);
+      for (let k = frac; k < 6; k++) w.byte(48);
       return daysFromCivil(y, mo, d) * 24 + h;
     }
   }

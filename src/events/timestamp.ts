@@ -21,7 +21,7 @@ export function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 /** Writes the civil date of a day number into `out` as [year, month, day]. */
-function civilFromDays(days: number, out: number[]): void {
+export function civilFromDays(days: number, out: number[]): void {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;

@@ -76,6 +76,11 @@ test('the common shapes take the fast path and match the reference exactly', () 
   for (const ts of ['"2026-03-01T05:30:00Z"', '"2026-03-01t05:30:00.1z"', '"2026-03-01 05:30:00.123456789"', '"2024-02-29T23:59:59Z"', '"0001-01-01T00:00:00Z"', '"2026-03-01T05:30:00+05:30"', '"2026-03-01T05:30Z"', '"2026-03-01T00:30:00-02"']) {
     assert.ok(text(event({ event_time: ts })).fast, ts);
   }
+  // ±HH:MM offsets are converted on the byte path: across midnight, month ends, leap days and years.
+  for (const ts of ['"2026-01-01T01:30:00.5+02:00"', '"2024-02-28T23:30:00-01:00"', '"2023-02-28T23:30:00-01:00"', '"2025-12-31T22:15:59.1234567-01:45"', '"9999-12-31T23:00:00+05:45"', '"0001-01-01T00:30:00+00:15"', '"2026-03-01T05:30:00-00:00"', '"2026-06-30T23:59:59.999999+23:59"']) {
+    assert.ok(text(event({ event_time: ts, processing_time: ts })).fast, ts);
+  }
+  assert.match(text(event({ event_time: '"2024-03-01T00:30:00.25+01:00"' })).line!, /\t2024-02-29 23:30:00\.250000\t/);
   assert.ok(text(event({}, ['processing_time'])).fast, 'processing_time from the record timestamp');
   assert.ok(text(event({ processing_time: 'null' })).fast);
   assert.ok(text(' \n{ "status" : "ok" , ' + event({}, ['status']).slice(1) + ' \r\n').fast, 'whitespace and key order');
@@ -90,6 +95,8 @@ test('everything else declines, and the reference path decides', () => {
     event({ amount: '012' }), event({ amount: '"+1"' }), event({ amount: '" 1"' }),
     event({ event_time: '"0000-01-01T00:00:00Z"' }), event({ event_time: '"2026-02-29T00:00:00Z"' }), event({ event_time: '"2026-03-01T24:00:00Z"' }),
     event({ event_time: '"2026-03-01T05:30:60Z"' }), event({ event_time: '"2026-03-01T05:30:00.Z"' }), event({ event_time: '"2026-03-01T05:30:00Zx"' }),
+    event({ event_time: '"0001-01-01T00:00:00+00:01"' }), event({ event_time: '"9999-12-31T23:59:59-00:01"' }), event({ event_time: '"2026-03-01T05:30:00+24:00"' }),
+    event({ event_time: '"2026-03-01T05:30:00+05:60"' }), event({ event_time: '"2026-03-01T05:30:00+05:3"' }), event({ event_time: '"2026-03-01T05:30:00+0530x"' }),
     event({ event_time: '"2026-03-01"' }), event({ event_time: '1767225600000' }), event({ processing_time: '"soon"' }), event({ processing_time: '5' }),
     event({ status: '"   "' }), event({ status: '""' }), event({ status: '"' + 'x'.repeat(33) + '"' }), event({ status: '"a\\tb"' }), event({ status: '"café"' }),
     event({ status: '"\\u0041"' }), event({ currency: '"usd"' }), event({ currency: '"USDX"' }), event({ transaction_id: '"not-a-uuid"' }),
@@ -114,6 +121,26 @@ test('generated traffic, including the generator\'s bad events, agrees with the 
     n++;
   }
   assert.ok(fast / n > 0.85, `most generated events take the fast path (${fast}/${n})`);
+});
+
+test('random timestamps and offsets: the byte path converts them as parseTimestamp does', () => {
+  const rng = new Prng(7);
+  const int = (n: number) => Math.floor(rng.float() * n);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  let fast = 0;
+  for (let k = 0; k < 20_000; k++) {
+    // Mostly valid fields, the edges of the calendar often, some out of range.
+    const year = [1, 2, 1970, 2024, 9999, 1 + int(9999)][int(6)]!;
+    const month = int(10) === 0 ? int(14) : 1 + int(12);
+    const day = int(10) === 0 ? int(33) : 1 + int(28) + (int(2) ? int(3) : 0);
+    const time = `${p2(int(10) === 0 ? int(25) : int(24))}:${p2(int(60))}:${p2(int(10) === 0 ? int(61) : int(60))}`;
+    const frac = ['', '.5', '.123', '.1234567'][int(4)]!;
+    const sign = int(2) ? '+' : '-';
+    const zone = [`${sign}${p2(int(24))}:${p2(int(60))}`, `${sign}${p2(int(26))}:${p2(int(62))}`, 'Z', ''][int(4)]!;
+    const ts = `"${String(year).padStart(4, '0')}-${p2(month)}-${p2(day)}T${time}${frac}${zone}"`;
+    if (check(Buffer.from(event({ event_time: ts, processing_time: ts }), 'utf8')).fast) fast++;
+  }
+  assert.ok(fast > 12_000, `most of them are valid and taken (${fast})`);
 });
 
 test('random mutations of valid events never make the fast path disagree', () => {
