@@ -4,7 +4,7 @@
  * log told (Kafka offsets). A crash anywhere replays from the last committed position, and the stored
  * position makes the replay change nothing.
  */
-import type { EventLog, LogBatch } from '../log/port.ts';
+import type { ConsumeOptions, EventLog, LogBatch } from '../log/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sql } from '../sql.ts';
@@ -45,8 +45,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   let lastWrite: Promise<void> = Promise.resolve();
   // The log hands each record to the preparer as it reads it: the record's own objects die young, and
   // a batch arrives already validated and encoded as COPY text.
-  const batches = o.log.consume(
-    {
+  const consumeOptions: ConsumeOptions = {
     beforeClose: () => lastWrite,
     group: o.group,
     maxBatch: o.batchSize,
@@ -59,9 +58,8 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       ]);
       return new Map(rows.filter((r) => partitions.includes(r.partition)).map((r) => [r.partition, BigInt(r.next_offset)]));
     },
-    },
-    new BatchPreparer(o.batchSize),
-  );
+  };
+  const batches = o.log.consume(consumeOptions, new BatchPreparer(o.batchSize));
 
   // Pipelined over two threads: while the write thread has PostgreSQL apply batches N and N+1 (and
   // holds N+2 ready), this thread fetches the next records, validates them and encodes their COPY text.

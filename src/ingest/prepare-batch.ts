@@ -1,6 +1,7 @@
 /**
- * Turns a batch of log records into what its transaction needs, before the transaction starts (pure
- * CPU work, done while the write thread has the previous batches written): the COPY text of its
+ * Turns log records, one at a time as the log reads them, into what their batch's transaction needs,
+ * before the transaction starts (pure CPU work, done while the write thread has the previous batches
+ * written): the COPY text of its
  * valid rows in one buffer, each record's kind (row, dead letter, duplicate within the batch),
  * transaction_id bits and event hour in typed arrays. Nothing per record is an object, so a batch
  * crosses to the write thread as a handful of transferred buffers, and nothing per record outlives
