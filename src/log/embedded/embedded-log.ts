@@ -50,11 +50,13 @@ export class EmbeddedEventLog implements EventLog {
     // while the previous one is still being written (its position commits with it).
     let position = await this.#position(options.group);
     while (!signal?.aborted) {
-      const rows = await this.#warehouse.query<{ offset: string; ts: number; payload: string }>(sql('log/read'), [
-        this.topic,
-        position.toString(),
-        options.maxBatch,
-      ]);
+      // In key order straight off the primary key, whatever the statistics say: before the first
+      // (auto)analyze of a freshly filled log, the planner guessed a few thousand rows and read every
+      // row past the position, then sorted them, for each batch (10× slower).
+      const rows = await this.#warehouse.transaction(async (tx) => {
+        await tx.query(sql('log/read_in_key_order'));
+        return tx.query<{ offset: string; ts: number; payload: string }>(sql('log/read'), [this.topic, position.toString(), options.maxBatch]);
+      });
       if (rows.length === 0) {
         if (options.untilIdle) return;
         try {
