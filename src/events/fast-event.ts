@@ -312,14 +312,14 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) &&
       h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59
     ) {
-      const frac = Math.min(fe - fs, 6);
+      // Minutes since the epoch in UTC; the seconds and fraction are the same in any offset.
+      const total = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin;
       w.ensure(26);
       if (offsetMin === 0) {
         w.bytes(s, a, a + 10);
         w.byte(32);
         w.bytes(s, a + 11, a + 16);
       } else {
-        const total = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin;
         const days = Math.floor(total / 1440);
         const minutes = total - days * 1440;
         civilFromDays(days, civil);
@@ -333,17 +333,13 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
         digits2(w, Math.floor(minutes / 60));
         w.byte(58);
         digits2(w, minutes % 60);
-        w.bytes(s, a + 16, a + 19); // :SS
-        w.byte(46);
-        w.bytes(s, fs, fs + frac);
-        for (let k = frac; k < 6; k++) w.byte(48);
-        return Math.floor(total / 60);
       }
-      w.bytes(s, a + 16, a + 19);
+      const frac = Math.min(fe - fs, 6);
+      w.bytes(s, a + 16, a + 19); // :SS
       w.byte(46);
       w.bytes(s, fs, fs + frac);
       for (let k = frac; k < 6; k++) w.byte(48);
-      return daysFromCivil(y, mo, d) * 24 + h;
+      return Math.floor(total / 60);
     }
   }
   const parsed = parseTimestamp(Buffer.prototype.latin1Slice.call(s, a, b) as string);
