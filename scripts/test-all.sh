@@ -13,6 +13,7 @@ export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
 echo "services ready in $((SECONDS - started)) s" >&2
 
 npm run -s typecheck
+npm run -s lint
 npm run -s test:unit
 npm run -s test:pglite
 npm run -s test:postgres

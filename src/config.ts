@@ -47,7 +47,10 @@ const schema = z.object({
   KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
   KAFKA_SASL_USERNAME: optionalText,
   KAFKA_SASL_PASSWORD: optionalText,
-  TXPIPE_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid topic name').default('transactions'),
+  TXPIPE_TOPIC: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid topic name')
+    .default('transactions'),
   TXPIPE_TOPIC_PARTITIONS: int(1, 10_000).default(3),
   TXPIPE_TOPIC_REPLICATION: int(1, 100).default(1),
   TXPIPE_CONSUMER_GROUP: z.string().min(1).default('txpipe-ingest'),
@@ -61,7 +64,10 @@ const schema = z.object({
   OPENSEARCH_USERNAME: optionalText,
   OPENSEARCH_PASSWORD: optionalText,
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
-  TXPIPE_INDEX: z.string().regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name').default('hourly_metrics'),
+  TXPIPE_INDEX: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name')
+    .default('hourly_metrics'),
   TXPIPE_RETENTION_DAYS: int(1, 36_500).default(400),
   TXPIPE_SCHEDULE: z.string().min(1).default(DEFAULT_SCHEDULE),
   TXPIPE_TASK_RETRIES: int(0, 100).default(2),

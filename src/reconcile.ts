@@ -24,7 +24,9 @@ export async function reconcile(rt: Pick<Runtime, 'warehouse' | 'log' | 'config'
   const rows = await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic]);
   const positions = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
   const counts = await rt.log.countBefore(positions);
-  const [c] = await rt.warehouse.query<{ raw_transactions: string; dead_letters: string; duplicates: string }>(sql('status/reconcile'), [rt.log.topic]);
+  const [c] = await rt.warehouse.query<{ raw_transactions: string; dead_letters: string; duplicates: string }>(sql('status/reconcile'), [
+    rt.log.topic,
+  ]);
   const consumed = counts.reduce((n, p) => n + Number(p.records), 0);
   const raw = Number(c!.raw_transactions);
   const dead = Number(c!.dead_letters);

@@ -44,9 +44,10 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
   // The positions stored with the rows are the truth; Kafka's committed offsets can trail them
   // (a commit lost in a crash or a rebalance), so they only fill in partitions never ingested.
   const stored = new Map(
-    (await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic])).map(
-      (r) => [r.partition, BigInt(r.next_offset)],
-    ),
+    (await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic])).map((r) => [
+      r.partition,
+      BigInt(r.next_offset),
+    ]),
   );
   const partitions = lag.map((p) => {
     const position = stored.get(p.partition) ?? p.position;

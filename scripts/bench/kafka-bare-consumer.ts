@@ -16,10 +16,7 @@ import { kafkaSecurityOptions } from '../../src/log/kafka/connection-options.ts'
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 import { collectRecords } from '../../src/log/port.ts';
 
-export async function bareConsume(
-  settings: KafkaSettings,
-  expected: number,
-): Promise<{ seconds: number; perSecond: number }> {
+export async function bareConsume(settings: KafkaSettings, expected: number): Promise<{ seconds: number; perSecond: number }> {
   const consumer = new Consumer({
     clientId: `${settings.clientId}-bare`,
     bootstrapBrokers: settings.brokers,
@@ -62,7 +59,6 @@ export async function adapterConsume(
   const started = performance.now();
   let count = 0;
   let batches = 0;
-  let bytes = 0;
   let commits: Promise<void> | undefined;
   try {
     for await (const batch of log.consume(
@@ -71,7 +67,6 @@ export async function adapterConsume(
     )) {
       batches++;
       count += batch.count;
-      for (const r of batch.batch) bytes += r.value.length;
       // Commits are chained in order inside the adapter: overlap this one with reading the next batch.
       if (commits) await commits;
       commits = batch.commit();

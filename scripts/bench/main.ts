@@ -41,7 +41,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
 
 async function ingestInProcess(rt: Runtime, lines: string[]) {
   for (let i = 0; i < lines.length; i += 50_000) await rt.log.append(lines.slice(i, i + 50_000));
-  const totals = await runIngest({ warehouse: rt.warehouse, log: rt.log, group: rt.config.group, batchSize: rt.config.batchSize, untilIdle: true, logger: silentLogger });
+  const totals = await runIngest({
+    warehouse: rt.warehouse,
+    log: rt.log,
+    group: rt.config.group,
+    batchSize: rt.config.batchSize,
+    untilIdle: true,
+    logger: silentLogger,
+  });
   return { records: totals.received, seconds: totals.seconds };
 }
 
@@ -62,10 +69,14 @@ function ingestCli(env: Record<string, string>): Promise<{ records: number; seco
 }
 
 async function dagTimes(rt: Runtime, rows: number, nextHourStart: number, seed: number) {
-  const full = await timed(() => runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'manual', fullRefresh: true, retries: 0, retryDelayMs: 0 }));
+  const full = await timed(() =>
+    runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'manual', fullRefresh: true, retries: 0, retryDelayMs: 0 }),
+  );
   // One new hour of events arrives, then the scheduled (incremental) run.
   await ingestInProcess(rt, events(PER_HOUR, nextHourStart, PER_HOUR, seed).slice(0, 3600));
-  const incremental = await timed(() => runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'scheduled', retries: 0, retryDelayMs: 0 }));
+  const incremental = await timed(() =>
+    runDag(rt, { logicalDate: new Date(nextHourStart).toISOString(), runType: 'scheduled', retries: 0, retryDelayMs: 0 }),
+  );
   if (full.value.state !== 'success' || incremental.value.state !== 'success') throw new Error('a bench DAG run failed');
   return { rows, full: full.seconds, incremental: incremental.seconds };
 }
@@ -164,13 +175,27 @@ async function main() {
       const copy = await timed(() => rt.warehouse.transaction((tx) => tx.copyIn('bench_copy', RAW_COLUMNS, data)));
 
       const floor = Math.min(bare.perSecond, rows.length / copy.seconds);
-      results.push(['(a) txpipe ingest, Kafka → PostgreSQL', ingest.records.toLocaleString('en-US'), ingest.seconds.toFixed(1), rate(ingest.records, ingest.seconds), `peak RSS ${Math.round(ingest.maxRssMB)} MB`]);
-      results.push(['(b) bare COPY, identical empty table', rows.length.toLocaleString('en-US'), copy.seconds.toFixed(1), rate(rows.length, copy.seconds), 'rows pre-encoded']);
+      results.push([
+        '(a) txpipe ingest, Kafka → PostgreSQL',
+        ingest.records.toLocaleString('en-US'),
+        ingest.seconds.toFixed(1),
+        rate(ingest.records, ingest.seconds),
+        `peak RSS ${Math.round(ingest.maxRssMB)} MB`,
+      ]);
+      results.push([
+        '(b) bare COPY, identical empty table',
+        rows.length.toLocaleString('en-US'),
+        copy.seconds.toFixed(1),
+        rate(rows.length, copy.seconds),
+        'rows pre-encoded',
+      ]);
       const encodedCopy = encoded.seconds + copy.seconds;
       results.push(["(b') encode rows + bare COPY", rows.length.toLocaleString('en-US'), encodedCopy.toFixed(1), rate(rows.length, encodedCopy), '']);
       results.push(['(c) bare Kafka consumer', N.toLocaleString('en-US'), bare.seconds.toFixed(1), rate(N, bare.seconds), '']);
       const looseFloor = Math.min(bare.perSecond, rows.length / encodedCopy);
-      notes.push(`(a) / min((b), (c)) = ${(ingest.perSecond / floor).toFixed(2)} (target ≥ 0.70); against (b') ${(ingest.perSecond / looseFloor).toFixed(2)}; ingest peak RSS ${Math.round(ingest.maxRssMB)} MB (target < 300 MB)`);
+      notes.push(
+        `(a) / min((b), (c)) = ${(ingest.perSecond / floor).toFixed(2)} (target ≥ 0.70); against (b') ${(ingest.perSecond / looseFloor).toFixed(2)}; ingest peak RSS ${Math.round(ingest.maxRssMB)} MB (target < 300 MB)`,
+      );
     } finally {
       await rt.close();
       await dropDatabase(db);
@@ -179,10 +204,10 @@ async function main() {
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   process.stdout.write(`\ntxpipe bench (${machine}; batch ${loadConfig({}).batchSize})\n\n`);
-  process.stdout.write(table(['what', 'events', 'seconds', 'events/s', ''], results) + '\n\n');
+  process.stdout.write(`${table(['what', 'events', 'seconds', 'events/s', ''], results)}\n\n`);
   process.stdout.write('DAG process_kafka_to_postgres on PostgreSQL as the table grows\n');
-  process.stdout.write(table(['raw rows', 'full refresh s', '1 new hour s', 'ratio'], dagRows) + '\n\n');
-  for (const n of notes) process.stdout.write(n + '\n');
+  process.stdout.write(`${table(['raw rows', 'full refresh s', '1 new hour s', 'ratio'], dagRows)}\n\n`);
+  for (const n of notes) process.stdout.write(`${n}\n`);
 }
 
 await main();

@@ -43,5 +43,5 @@ export async function withRuntime<T>(ctx: CommandContext, fn: (rt: Runtime) => P
 
 /** Writes command output (stdout), never log lines. */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -19,15 +19,11 @@ interface ImportFlags {
 const USAGE_EXIT = 2;
 
 export function registerDashboardsCommand(program: Command): void {
-  const dashboards = program
-    .command('dashboards')
-    .description('Kibana / OpenSearch Dashboards saved objects for the hourly_metrics index');
+  const dashboards = program.command('dashboards').description('Kibana / OpenSearch Dashboards saved objects for the hourly_metrics index');
 
   dashboards
     .command('import')
-    .description(
-      'import the hourly_metrics data view, visualizations and dashboard (overwrite=true, so it is safe to repeat)',
-    )
+    .description('import the hourly_metrics data view, visualizations and dashboard (overwrite=true, so it is safe to repeat)')
     .option('--kibana-url <url>', 'Kibana base URL (env KIBANA_URL)')
     .option('--opensearch-dashboards-url <url>', 'OpenSearch Dashboards base URL (env OPENSEARCH_DASHBOARDS_URL)')
     .option('--file <path>', 'saved-objects NDJSON to import (default: the shipped file for the target)')
@@ -71,10 +67,7 @@ export function registerDashboardsCommand(program: Command): void {
 }
 
 /** Flags win over the environment; exactly one of the two URLs must be given. Returns the problem as a string. */
-function chooseTarget(
-  flags: ImportFlags,
-  env: NodeJS.ProcessEnv,
-): { name: DashboardsTarget; url: string } | string {
+function chooseTarget(flags: ImportFlags, env: NodeJS.ProcessEnv): { name: DashboardsTarget; url: string } | string {
   let kibana = nonEmpty(flags.kibanaUrl);
   let osd = nonEmpty(flags.opensearchDashboardsUrl);
   if (kibana && osd) return 'give only one of --kibana-url and --opensearch-dashboards-url';

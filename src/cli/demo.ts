@@ -104,7 +104,14 @@ async function liveView(rt: Runtime, interactive: boolean, tail: string[], signa
   while (!signal.aborted) {
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, every);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
     if (signal.aborted) break;
     const s = await readStatus(rt);

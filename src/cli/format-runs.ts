@@ -5,7 +5,9 @@ import { table } from './table.ts';
 
 export function formatRunLine(r: DagRunResult): string {
   const tasks = r.tasks
-    .map((t) => `${t.taskId}=${t.state}${t.tries > 1 ? `(${t.tries} tries)` : ''}${t.summary && !t.summary.skipped ? ` ${summaryText(t.summary)}` : ''}`)
+    .map(
+      (t) => `${t.taskId}=${t.state}${t.tries > 1 ? `(${t.tries} tries)` : ''}${t.summary && !t.summary.skipped ? ` ${summaryText(t.summary)}` : ''}`,
+    )
     .join(', ');
   return `${r.runId}: ${r.state} in ${r.seconds.toFixed(2)} s${tasks ? ` [${tasks}]` : ''}${r.error ? ` error: ${r.error}` : ''}`;
 }

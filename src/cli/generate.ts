@@ -52,7 +52,7 @@ export function registerGenerate(program: Command): void {
       if (flags.out) {
         const stream = flags.out === '-' ? process.stdout : createWriteStream(flags.out);
         for (const line of generateEvents(options)) {
-          if (!stream.write(line + '\n')) await once(stream, 'drain');
+          if (!stream.write(`${line}\n`)) await once(stream, 'drain');
           done++;
           if (done % CHUNK === 0) {
             bar.update(done);

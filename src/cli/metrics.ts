@@ -44,7 +44,10 @@ export function metricsJson(rows: HourlyMetricsRow[]): string {
 
 export function metricsCsv(rows: HourlyMetricsRow[]): string {
   const header = 'event_hour,total_transactions,total_amount,late_transactions,late_ratio';
-  return [header, ...rows.map((r) => [toRfc3339(r.event_hour), r.total_transactions, r.total_amount, r.late_transactions, r.late_ratio].join(','))].join('\n');
+  return [
+    header,
+    ...rows.map((r) => [toRfc3339(r.event_hour), r.total_transactions, r.total_amount, r.late_transactions, r.late_ratio].join(',')),
+  ].join('\n');
 }
 
 export function metricsTable(rows: HourlyMetricsRow[]): string {

@@ -20,29 +20,34 @@ export function registerTask(program: Command): void {
     .option('--run-id <id>', 'run to record the task under (Airflow passes its run_id)')
     .option('--full-refresh', 'rebuild from all raw rows')
     .option('--recompute-interval', 'also recompute every hour with raw rows in the data interval (Airflow backfills)')
-    .action(async (taskId: TaskId, flags: { logicalDate: string; dataIntervalEnd?: string; runId?: string; fullRefresh?: boolean; recomputeInterval?: boolean }) => {
-      if (flags.recomputeInterval && !flags.dataIntervalEnd) throw new UsageError('--recompute-interval needs --data-interval-end');
-      if (flags.dataIntervalEnd && Date.parse(flags.dataIntervalEnd) < Date.parse(flags.logicalDate)) {
-        throw new UsageError('--data-interval-end is before --logical-date');
-      }
-      const ctx = commandContext();
-      await withRuntime(ctx, async (rt) => {
-        const runId = flags.runId ?? defaultRunId('airflow', flags.logicalDate);
-        const outcome = await runSingleTask(rt, {
-          runId,
-          taskId,
-          logicalDate: flags.logicalDate,
-          dataIntervalEnd: flags.dataIntervalEnd,
-          fullRefresh: !!flags.fullRefresh,
-          runType: 'airflow',
-          recompute: flags.recomputeInterval ? { from: flags.logicalDate, to: flags.dataIntervalEnd! } : undefined,
-        });
-        if (outcome.state === 'locked' || outcome.state === 'failed') {
-          process.stderr.write(`txpipe: ${taskId} failed: ${outcome.error}\n`);
-          process.exitCode = 1;
-          return;
+    .action(
+      async (
+        taskId: TaskId,
+        flags: { logicalDate: string; dataIntervalEnd?: string; runId?: string; fullRefresh?: boolean; recomputeInterval?: boolean },
+      ) => {
+        if (flags.recomputeInterval && !flags.dataIntervalEnd) throw new UsageError('--recompute-interval needs --data-interval-end');
+        if (flags.dataIntervalEnd && Date.parse(flags.dataIntervalEnd) < Date.parse(flags.logicalDate)) {
+          throw new UsageError('--data-interval-end is before --logical-date');
         }
-        out(`${runId} ${taskId}: ${outcome.state} in ${outcome.seconds.toFixed(2)} s ${JSON.stringify(outcome.summary ?? {})}`);
-      });
-    });
+        const ctx = commandContext();
+        await withRuntime(ctx, async (rt) => {
+          const runId = flags.runId ?? defaultRunId('airflow', flags.logicalDate);
+          const outcome = await runSingleTask(rt, {
+            runId,
+            taskId,
+            logicalDate: flags.logicalDate,
+            dataIntervalEnd: flags.dataIntervalEnd,
+            fullRefresh: !!flags.fullRefresh,
+            runType: 'airflow',
+            recompute: flags.recomputeInterval ? { from: flags.logicalDate, to: flags.dataIntervalEnd! } : undefined,
+          });
+          if (outcome.state === 'locked' || outcome.state === 'failed') {
+            process.stderr.write(`txpipe: ${taskId} failed: ${outcome.error}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          out(`${runId} ${taskId}: ${outcome.state} in ${outcome.seconds.toFixed(2)} s ${JSON.stringify(outcome.summary ?? {})}`);
+        });
+      },
+    );
 }

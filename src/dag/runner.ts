@@ -64,14 +64,7 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
   const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
   const log = deps.logger.child(DAG_ID);
   const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [
-      runId,
-      DAG_ID,
-      o.logicalDate,
-      o.dataIntervalEnd ?? null,
-      o.runType,
-      o.fullRefresh ?? false,
-    ]);
+    await deps.warehouse.query(sql('dag/start_run'), [runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh ?? false]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
     if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
     const tasks: TaskOutcome[] = [];
@@ -112,11 +105,7 @@ async function queueRecompute(warehouse: Warehouse, range: { from: string; to: s
 }
 
 /** Runs one task with retries, recording every try. Never throws for a task failure: it returns it. */
-export async function runTask(
-  deps: DagDeps,
-  t: TaskRunOptions,
-  policy: { retries: number; retryDelayMs: number },
-): Promise<TaskOutcome> {
+export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retries: number; retryDelayMs: number }): Promise<TaskOutcome> {
   const task = taskById(t.taskId)!;
   const log = deps.logger.child(task.id);
   const ctx: TaskContext = {
@@ -167,14 +156,7 @@ export async function runSingleTask(
   },
 ): Promise<TaskOutcome | { state: 'locked'; error: string }> {
   const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [
-      o.runId,
-      DAG_ID,
-      o.logicalDate,
-      o.dataIntervalEnd ?? null,
-      o.runType,
-      o.fullRefresh,
-    ]);
+    await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
     if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
     const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
     const last = TASKS.at(-1)!.id === o.taskId;

@@ -66,11 +66,7 @@ export async function importDashboards(o: ImportDashboardsOptions): Promise<Impo
 
   const name = basename(file);
   const form = new FormData();
-  form.append(
-    'file',
-    new Blob([content], { type: 'application/ndjson' }),
-    name.endsWith(NDJSON_EXT) ? name : `${name}${NDJSON_EXT}`,
-  );
+  form.append('file', new Blob([content], { type: 'application/ndjson' }), name.endsWith(NDJSON_EXT) ? name : `${name}${NDJSON_EXT}`);
 
   let response: Response;
   try {
@@ -99,9 +95,7 @@ export async function importDashboards(o: ImportDashboardsOptions): Promise<Impo
   if (!body.success) {
     const detail = errors.slice(0, 5).map(describeError).join('; ');
     const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
-    throw new Error(
-      `${label} import failed: ${errors.length} object(s) not imported, ${successCount} imported: ${detail}${more}`,
-    );
+    throw new Error(`${label} import failed: ${errors.length} object(s) not imported, ${successCount} imported: ${detail}${more}`);
   }
   return { success: true, successCount, errors };
 }

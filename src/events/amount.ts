@@ -40,7 +40,7 @@ export function parseAmount(raw: string): AmountResult {
   if (expText !== undefined) {
     const exp = Number(expText);
     // Beyond this the value is zero or out of range anyway; keeps the arithmetic exact.
-    point += exp > 1e9 ? 1e9 : exp < -1e9 ? -1e9 : exp;
+    point += exp > 1e9 ? 1e9 : Math.max(exp, -1e9);
   }
   let start = 0;
   while (start < digits.length && digits.charCodeAt(start) === 48) start++;
@@ -50,13 +50,13 @@ export function parseAmount(raw: string): AmountResult {
   if (negative) return NEGATIVE;
   digits = digits.slice(start, end);
   point -= start;
-  const intDigits = point > 0 ? point : 0;
+  const intDigits = Math.max(point, 0);
   const fracDigits = digits.length > point ? digits.length - point : 0;
   if (intDigits > MAX_DIGITS || fracDigits > MAX_DIGITS) return OUT_OF_RANGE;
   let value: string;
-  if (point <= 0) value = '0.' + '0'.repeat(-point) + digits;
+  if (point <= 0) value = `0.${'0'.repeat(-point)}${digits}`;
   else if (point >= digits.length) value = digits + '0'.repeat(point - digits.length);
-  else value = digits.slice(0, point) + '.' + digits.slice(point);
+  else value = `${digits.slice(0, point)}.${digits.slice(point)}`;
   return { ok: true, value };
 }
 
@@ -82,7 +82,7 @@ function fromScaled(v: bigint, scale: number): string {
   while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
   frac = frac.slice(0, end);
   intPart = intPart.replace(/^0+(?=\d)/, '');
-  return frac === '' ? intPart : intPart + '.' + frac;
+  return frac === '' ? intPart : `${intPart}.${frac}`;
 }
 
 /** Exact sum of two non-negative plain decimal strings, normalized like parseAmount's output. */

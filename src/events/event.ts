@@ -83,14 +83,14 @@ function skipValue(s: string, i: number): number {
       if (d === 123 || d === 91) depth++;
       else if (d === 125 || d === 93) {
         if (--depth === 0) return i + 1;
-      } else if (d !== d) return i;
+      } else if (Number.isNaN(d)) return i;
       i++;
     }
   }
   // Number or literal: runs until a delimiter or whitespace.
   for (;;) {
     const d = s.charCodeAt(i);
-    if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9 || d !== d) return i;
+    if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9 || Number.isNaN(d)) return i;
     i++;
   }
 }
@@ -148,7 +148,7 @@ function uuid(v: unknown): string | null {
 
 function shortMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.length > 120 ? msg.slice(0, 117) + '...' : msg;
+  return msg.length > 120 ? `${msg.slice(0, 117)}...` : msg;
 }
 
 /**
@@ -166,7 +166,7 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
   try {
     parsed = JSON.parse(payload);
   } catch (e) {
-    return fail('not JSON: ' + shortMessage(e));
+    return fail(`not JSON: ${shortMessage(e)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
   const obj = parsed as Record<string, unknown>;
@@ -187,7 +187,7 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
   }
   if (typeof rawAmount !== 'string') return fail('invalid amount: amount is not a decimal number');
   const amount = parseAmount(rawAmount);
-  if (!amount.ok) return fail('invalid amount: ' + amount.reason);
+  if (!amount.ok) return fail(`invalid amount: ${amount.reason}`);
 
   if (missing(obj, 'currency')) return fail('missing field currency');
   const currency = obj.currency;
@@ -197,12 +197,7 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
 
   if (missing(obj, 'status')) return fail('missing field status');
   const status = obj.status;
-  if (
-    typeof status !== 'string' ||
-    status.length === 0 ||
-    status.length > MAX_STATUS_LENGTH ||
-    !NON_SPACE.test(status)
-  ) {
+  if (typeof status !== 'string' || status.length === 0 || status.length > MAX_STATUS_LENGTH || !NON_SPACE.test(status)) {
     return fail(`invalid status: must be a non-empty string of at most ${MAX_STATUS_LENGTH} characters`);
   }
   // PostgreSQL text cannot hold NUL, and lone surrogates would not survive UTF-8 encoding.

@@ -6,7 +6,7 @@
  * path never rejects an event itself, so a dead letter's reason always comes from the reference
  * path; test/unit/events-fast.test.ts checks that both paths agree, byte for byte.
  */
-import { CopyWriter } from '../warehouse/copy-text.ts';
+import type { CopyWriter } from '../warehouse/copy-text.ts';
 import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
 import { civilFromDays, daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
 
@@ -20,9 +20,7 @@ const CURRENCY = 3;
 const STATUS = 4;
 const EVENT_TIME = 5;
 const PROCESSING_TIME = 6;
-const KEYS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'].map((k) =>
-  Buffer.from(k, 'latin1'),
-);
+const KEYS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'].map((k) => Buffer.from(k, 'latin1'));
 
 const ABSENT = 0;
 const STRING = 1;
@@ -93,13 +91,26 @@ function literal(s: Uint8Array, i: number, n: number, word: string): boolean {
 function keyIndex(s: Uint8Array, from: number, to: number): number {
   let f: number;
   switch (to - from) {
-    case 14: f = TID; break;
-    case 7: f = UID; break;
-    case 6: f = s[from] === 97 ? AMOUNT : STATUS; break;
-    case 8: f = CURRENCY; break;
-    case 10: f = EVENT_TIME; break;
-    case 15: f = PROCESSING_TIME; break;
-    default: return -1;
+    case 14:
+      f = TID;
+      break;
+    case 7:
+      f = UID;
+      break;
+    case 6:
+      f = s[from] === 97 ? AMOUNT : STATUS;
+      break;
+    case 8:
+      f = CURRENCY;
+      break;
+    case 10:
+      f = EVENT_TIME;
+      break;
+    case 15:
+      f = PROCESSING_TIME;
+      break;
+    default:
+      return -1;
   }
   const k = KEYS[f]!;
   for (let j = 0; j < k.length; j++) if (s[from + j] !== k[j]) return -1;
@@ -308,9 +319,19 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       (sep === 84 || sep === 116 || sep === 32) &&
       zoneOk &&
       (s[a + 19] !== 46 || fe > fs) &&
-      y1 >= 0 && y2 >= 0 && y >= 1 &&
-      mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) &&
-      h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59
+      y1 >= 0 &&
+      y2 >= 0 &&
+      y >= 1 &&
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      d <= daysInMonth(y, mo) &&
+      h >= 0 &&
+      h <= 23 &&
+      mi >= 0 &&
+      mi <= 59 &&
+      se >= 0 &&
+      se <= 59
     ) {
       // Minutes since the epoch in UTC; the seconds and fraction are the same in any offset.
       const total = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin;

@@ -59,10 +59,26 @@ export function randomUuid(rng: Prng): string {
   const b2 = (b & 0xffff0fff) | 0x4000; // version nibble
   const c2 = ((c & 0x3fffffff) | 0x80000000) >>> 0; // variant 10xx
   return (
-    byteHex(a, 24) + byteHex(a, 16) + byteHex(a, 8) + byteHex(a, 0) + '-' +
-    byteHex(b2, 24) + byteHex(b2, 16) + '-' + byteHex(b2, 8) + byteHex(b2, 0) + '-' +
-    byteHex(c2, 24) + byteHex(c2, 16) + '-' + byteHex(c2, 8) + byteHex(c2, 0) +
-    byteHex(d, 24) + byteHex(d, 16) + byteHex(d, 8) + byteHex(d, 0)
+    byteHex(a, 24) +
+    byteHex(a, 16) +
+    byteHex(a, 8) +
+    byteHex(a, 0) +
+    '-' +
+    byteHex(b2, 24) +
+    byteHex(b2, 16) +
+    '-' +
+    byteHex(b2, 8) +
+    byteHex(b2, 0) +
+    '-' +
+    byteHex(c2, 24) +
+    byteHex(c2, 16) +
+    '-' +
+    byteHex(c2, 8) +
+    byteHex(c2, 0) +
+    byteHex(d, 24) +
+    byteHex(d, 16) +
+    byteHex(d, 8) +
+    byteHex(d, 0)
   );
 }
 
@@ -71,7 +87,7 @@ let cachedDay = NaN;
 let cachedDate = '';
 
 function pad2(n: number): string {
-  return n < 10 ? '0' + n : '' + n;
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
 /**
@@ -91,14 +107,12 @@ function isoLocal(ms: number): string {
   rem -= mi * 60_000;
   const sec = Math.floor(rem / 1000);
   const milli = rem - sec * 1000;
-  return (
-    cachedDate + pad2(h) + ':' + pad2(mi) + ':' + pad2(sec) + (milli < 10 ? '.00' : milli < 100 ? '.0' : '.') + milli
-  );
+  return `${cachedDate + pad2(h)}:${pad2(mi)}:${pad2(sec)}${milli < 10 ? '.00' : milli < 100 ? '.0' : '.'}${milli}`;
 }
 
 /** RFC 3339 in UTC with milliseconds, e.g. `2026-03-01T00:00:05.500Z`. */
 function isoUtc(ms: number): string {
-  return isoLocal(ms) + 'Z';
+  return `${isoLocal(ms)}Z`;
 }
 
 /** The same instant written in local time at `offsetMin`, e.g. `2026-03-01T05:30:05.500+05:30`. */
@@ -107,9 +121,7 @@ function isoWithOffset(ms: number, offsetMin: number): string {
   const abs = Math.abs(offsetMin);
   const hh = Math.floor(abs / 60);
   const mm = abs % 60;
-  return (
-    local + (offsetMin < 0 ? '-' : '+') + (hh < 10 ? '0' : '') + hh + ':' + (mm < 10 ? '0' : '') + mm
-  );
+  return `${local + (offsetMin < 0 ? '-' : '+') + (hh < 10 ? '0' : '') + hh}:${mm < 10 ? '0' : ''}${mm}`;
 }
 
 function amountText(cents: number): string {
@@ -137,9 +149,9 @@ function render(f: Fields, omit?: string): string {
   for (const name of FIELD_NAMES) {
     if (name === omit) continue;
     if (out.length > 1) out += ',';
-    out += '"' + name + '":' + (name === 'amount' ? f.amount : JSON.stringify(f[name]));
+    out += `"${name}":${name === 'amount' ? f.amount : JSON.stringify(f[name])}`;
   }
-  return out + '}';
+  return `${out}}`;
 }
 
 /**
@@ -148,8 +160,21 @@ function render(f: Fields, omit?: string): string {
  * lines then spent over 4 s in garbage collection.
  */
 const PARTS: string[] = [
-  '{"transaction_id":"', '', '","user_id":"', '', '","amount":', '', ',"currency":"', '',
-  '","status":"', '', '","event_time":"', '', '","processing_time":"', '', '"}',
+  '{"transaction_id":"',
+  '',
+  '","user_id":"',
+  '',
+  '","amount":',
+  '',
+  ',"currency":"',
+  '',
+  '","status":"',
+  '',
+  '","event_time":"',
+  '',
+  '","processing_time":"',
+  '',
+  '"}',
 ];
 
 function renderFast(f: Fields): string {
@@ -224,7 +249,7 @@ export function* generateEvents(o: GenerateOptions): Generator<string> {
     return {
       transaction_id: randomUuid(rng),
       user_id: users[rng.int(USER_POOL_SIZE)]!,
-      amount: rng.float() < 0.5 ? amount : '"' + amount + '"',
+      amount: rng.float() < 0.5 ? amount : `"${amount}"`,
       currency: rng.pick(CURRENCIES),
       status,
       event_time: rng.float() < OFFSET_SHARE ? isoWithOffset(eventMs, rng.pick(OFFSETS)) : isoUtc(eventMs),
@@ -256,23 +281,23 @@ function invalidLine(rng: Prng, f: Fields): string {
   const kind = rng.pick(INVALID_KINDS);
   switch (kind) {
     case 'not-json':
-      return rng.float() < 0.5 ? renderFast(f).slice(0, 40 + rng.int(60)) : 'transaction ' + f.transaction_id + ' ok';
+      return rng.float() < 0.5 ? renderFast(f).slice(0, 40 + rng.int(60)) : `transaction ${f.transaction_id} ok`;
     case 'json-array':
-      return '[' + renderFast(f) + ']';
+      return `[${renderFast(f)}]`;
     case 'missing-field':
       return render(f, rng.pick(REQUIRED_FIELDS));
     case 'bad-uuid':
       return rng.float() < 0.5
-        ? renderFast({ ...f, transaction_id: f.transaction_id.slice(0, 35) + 'g' })
-        : renderFast({ ...f, user_id: f.user_id.replaceAll('-', '') + 'x' });
+        ? renderFast({ ...f, transaction_id: `${f.transaction_id.slice(0, 35)}g` })
+        : renderFast({ ...f, user_id: `${f.user_id.replaceAll('-', '')}x` });
     case 'negative-amount': {
-      const text = f.amount.startsWith('"') ? '"-' + f.amount.slice(1) : '-' + f.amount;
+      const text = f.amount.startsWith('"') ? `"-${f.amount.slice(1)}` : `-${f.amount}`;
       return renderFast({ ...f, amount: text });
     }
     case 'lowercase-currency':
       return renderFast({ ...f, currency: f.currency.toLowerCase() });
     case 'bad-timestamp': {
-      const bad = ['yesterday', f.event_time.slice(0, 10), f.event_time.slice(0, 5) + '13' + f.event_time.slice(7), '1700000000'];
+      const bad = ['yesterday', f.event_time.slice(0, 10), `${f.event_time.slice(0, 5)}13${f.event_time.slice(7)}`, '1700000000'];
       return renderFast({ ...f, event_time: rng.pick(bad) });
     }
     case 'empty-status':

@@ -45,11 +45,11 @@ export function daysInMonth(y: number, m: number): number {
 }
 
 function pad2(n: number): string {
-  return n < 10 ? '0' + n : '' + n;
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
 function pad4(n: number): string {
-  return n < 10 ? '000' + n : n < 100 ? '00' + n : n < 1000 ? '0' + n : '' + n;
+  return n < 10 ? `000${n}` : n < 100 ? `00${n}` : n < 1000 ? `0${n}` : `${n}`;
 }
 
 /** Value of the two ASCII digits at i, i+1, or -1 when either is not a digit. */
@@ -149,7 +149,7 @@ export function parseTimestamp(text: string): string | null {
     mi = rem - h * 60;
   }
   if (y < 1 || y > 9999) return null;
-  return pad4(y) + '-' + pad2(mo) + '-' + pad2(d) + ' ' + pad2(h) + ':' + pad2(mi) + ':' + pad2(second) + '.' + frac;
+  return `${pad4(y)}-${pad2(mo)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(second)}.${frac}`;
 }
 
 /**
@@ -170,15 +170,13 @@ export function formatEpochMs(ms: number): string {
   rem -= mi * 60_000;
   const s = Math.floor(rem / 1000);
   const milli = rem - s * 1000;
-  const m3 = milli < 10 ? '00' + milli : milli < 100 ? '0' + milli : '' + milli;
-  return (
-    pad4(y) + '-' + pad2(scratch[1]!) + '-' + pad2(scratch[2]!) + ' ' + pad2(h) + ':' + pad2(mi) + ':' + pad2(s) + '.' + m3 + '000'
-  );
+  const m3 = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : `${milli}`;
+  return `${pad4(y)}-${pad2(scratch[1]!)}-${pad2(scratch[2]!)} ${pad2(h)}:${pad2(mi)}:${pad2(s)}.${m3}000`;
 }
 
 /** `YYYY-MM-DD HH:00:00`: the hour a normalized timestamp belongs to. */
 export function hourOf(ts: string): string {
-  return ts.slice(0, 13) + ':00:00';
+  return `${ts.slice(0, 13)}:00:00`;
 }
 
 /**
@@ -186,12 +184,12 @@ export function hourOf(ts: string): string {
  * the fraction (trailing zeros trimmed) when it is not zero.
  */
 export function toRfc3339(ts: string): string {
-  const base = ts.slice(0, 10) + 'T' + ts.slice(11, 19);
+  const base = `${ts.slice(0, 10)}T${ts.slice(11, 19)}`;
   const dot = ts.indexOf('.', 19);
-  if (dot < 0) return base + 'Z';
+  if (dot < 0) return `${base}Z`;
   let end = ts.length;
   while (end > dot + 1 && ts.charCodeAt(end - 1) === 48 /* 0 */) end--;
-  return end === dot + 1 ? base + 'Z' : base + ts.slice(dot, end) + 'Z';
+  return end === dot + 1 ? `${base}Z` : `${base + ts.slice(dot, end)}Z`;
 }
 
 /** Hours since the epoch of a normalized UTC timestamp (the hour it belongs to, as a number). */
@@ -212,6 +210,6 @@ export function epochMsOf(ts: string): number {
   const h = Number(ts.slice(11, 13));
   const mi = Number(ts.slice(14, 16));
   const s = Number(ts.slice(17, 19));
-  const milli = ts.length > 20 ? Number((ts.slice(20) + '000').slice(0, 3)) : 0;
+  const milli = ts.length > 20 ? Number(`${ts.slice(20)}000`.slice(0, 3)) : 0;
   return daysFromCivil(y, mo, d) * MS_PER_DAY + ((h * 60 + mi) * 60 + s) * 1000 + milli;
 }

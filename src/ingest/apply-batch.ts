@@ -164,10 +164,6 @@ function linesOf(p: PreparedBatch, rows: readonly number[]): Buffer[] {
 
 /** Locks the batch's partitions' positions and returns them: records below them were applied before. */
 async function lockPositions(tx: Tx, source: Source, partitions: number[]): Promise<Map<number, bigint>> {
-  const rows = await tx.query<{ partition: number; next_offset: string }>(sql('ingest/lock_positions'), [
-    source.group,
-    source.topic,
-    partitions,
-  ]);
+  const rows = await tx.query<{ partition: number; next_offset: string }>(sql('ingest/lock_positions'), [source.group, source.topic, partitions]);
   return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
 }

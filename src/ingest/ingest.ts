@@ -52,10 +52,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     untilIdle: o.untilIdle,
     signal: o.signal,
     startPositions: async (partitions) => {
-      const rows = await o.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [
-        o.group,
-        o.log.topic,
-      ]);
+      const rows = await o.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [o.group, o.log.topic]);
       return new Map(rows.filter((r) => partitions.includes(r.partition)).map((r) => [r.partition, BigInt(r.next_offset)]));
     },
   };
@@ -74,7 +71,9 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
     for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
     totals.seconds = (performance.now() - started) / 1000;
     o.onBatch?.(outcome, totals);
-    o.logger.debug(`batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`);
+    o.logger.debug(
+      `batch committed: ${outcome.received} records, ${outcome.inserted} rows, ${outcome.duplicates} duplicates, ${outcome.deadLetters} dead letters`,
+    );
     const now = performance.now();
     if (now - lastReport > 5000) {
       lastReport = now;
@@ -92,11 +91,16 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       // loop waits for a next batch that the log may be ending (beforeClose waits for it).
       const writing = writer.write(prepared).then((outcome) => {
         commits = commits.then(() =>
-          commit().catch((err: unknown) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`)),
+          commit().catch((err: unknown) =>
+            o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`),
+          ),
         );
         return outcome;
       });
-      lastWrite = writing.then(() => commits, () => {});
+      lastWrite = writing.then(
+        () => commits,
+        () => {},
+      );
       writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
       inflight.push(writing);
       if (inflight.length >= WRITES_AHEAD) account(await inflight.shift()!);

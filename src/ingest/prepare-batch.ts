@@ -15,15 +15,7 @@ import { epochHourOf } from '../events/timestamp.ts';
 import { CopyWriter } from '../warehouse/copy-text.ts';
 import { IdTable, idWords } from './id-set.ts';
 
-export const RAW_COLUMNS = [
-  'transaction_id',
-  'user_id',
-  'amount',
-  'currency',
-  'status',
-  'event_time',
-  'processing_time',
-] as const;
+export const RAW_COLUMNS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'] as const;
 
 /** A record that becomes a raw row (unless the database already holds its id). */
 export const ROW = 0;

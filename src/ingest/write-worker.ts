@@ -27,20 +27,19 @@ const settings = workerData as WriteWorkerData;
 const warehouse = new PostgresWarehouse({ connectionString: settings.connectionString, max: 2, lockTimeoutMs: 60_000 });
 const recent = new RecentIds();
 const reply = (r: WriteReply) => port.postMessage(r);
-const writer = new PipelinedWriter((prepared, order) =>
-  writeWithRetries(warehouse, settings, prepared, recent, (warn) => reply({ warn }), order),
-);
+const writer = new PipelinedWriter((prepared, order) => writeWithRetries(warehouse, settings, prepared, recent, (warn) => reply({ warn }), order));
 
 port.on('message', (message: { id: number; prepared: PreparedBatch } | { close: true }) => {
   if ('close' in message) {
-    void writer.close().then(() => warehouse.close()).finally(() => port.close());
+    void writer
+      .close()
+      .then(() => warehouse.close())
+      .finally(() => port.close());
     return;
   }
   const { id } = message;
-  writer
-    .write(revivePrepared(message.prepared))
-    .then(
-      ({ insertedIds: _, ...outcome }) => reply({ id, outcome }),
-      (err: Error & { code?: string }) => reply({ id, error: { message: err.message, code: err.code, stack: err.stack } }),
-    );
+  writer.write(revivePrepared(message.prepared)).then(
+    ({ insertedIds: _, ...outcome }) => reply({ id, outcome }),
+    (err: Error & { code?: string }) => reply({ id, error: { message: err.message, code: err.code, stack: err.stack } }),
+  );
 });

@@ -13,11 +13,7 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-export function createLogger(
-  level: Level = 'info',
-  scope = 'txpipe',
-  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
-): Logger {
+export function createLogger(level: Level = 'info', scope = 'txpipe', write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
   const min = rank[level];
   const at = (l: Exclude<Level, 'silent'>) => (msg: string) => {
     if (rank[l] >= min) write(`${new Date().toISOString()} ${l.padEnd(5)} ${scope}: ${msg}`);

@@ -142,7 +142,9 @@ export async function writeBulk(docs: readonly PreparedDoc[], send: SendBulk, op
         break;
       }
       const delay = backoffDelayMs(policy, attempt);
-      log(`${outcome.retry.length} document(s) rejected with ${outcome.retry[0]!.status}, resending them in ${delay}ms (attempt ${attempt}/${policy.tries})`);
+      log(
+        `${outcome.retry.length} document(s) rejected with ${outcome.retry[0]!.status}, resending them in ${delay}ms (attempt ${attempt}/${policy.tries})`,
+      );
       pending = outcome.retry.map((r) => r.doc);
       await wait(delay);
     }

@@ -171,11 +171,7 @@ export interface RetentionSplit {
  * Splits prepared documents by the retention horizon computed from
  * reference = max(newest in the batch, newestIndexedMs).
  */
-export function splitByRetention(
-  docs: readonly PreparedDoc[],
-  retentionDays: number,
-  newestIndexedMs: number | null,
-): RetentionSplit {
+export function splitByRetention(docs: readonly PreparedDoc[], retentionDays: number, newestIndexedMs: number | null): RetentionSplit {
   let reference = newestIndexedMs;
   for (const d of docs) if (reference === null || d.eventMs > reference) reference = d.eventMs;
   if (reference === null) return { horizonMs: null, kept: [...docs], skipped: [] };
@@ -198,7 +194,7 @@ export function buildBulkOperations(docs: readonly PreparedDoc[]): BulkLine[] {
 
 /** The NDJSON text of bulk operations (what goes over the wire; tests and fakes). */
 export function toNdjson(lines: readonly unknown[]): string {
-  return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+  return `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
 }
 
 /** Splits into chunks of at most `size` items. */

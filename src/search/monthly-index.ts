@@ -171,7 +171,7 @@ export abstract class MonthlySearchIndex implements SearchIndex {
   /** Event time of the newest document under the alias, epoch ms; null when there is none. */
   protected async newestIndexedMs(): Promise<number | null> {
     const [hit] = await this.engineSearch(this.searchRequest('desc', 1));
-    const eventHour = hit?._source?.['event_hour'];
+    const eventHour = hit?._source?.event_hour;
     return typeof eventHour === 'string' ? parseEventHour(eventHour) : null;
   }
 
@@ -180,7 +180,9 @@ export abstract class MonthlySearchIndex implements SearchIndex {
     const expired = expiredMonthlyIndices(this.name, await this.engineListIndices(indexPattern(this.name)), horizonMs);
     if (expired.length > 0) {
       await this.engineDeleteIndices(expired);
-      this.log(`deleted ${expired.length} monthly index(es) wholly older than the retention horizon ${formatEventHour(horizonMs)}: ${expired.join(', ')}`);
+      this.log(
+        `deleted ${expired.length} monthly index(es) wholly older than the retention horizon ${formatEventHour(horizonMs)}: ${expired.join(', ')}`,
+      );
     }
     return expired;
   }

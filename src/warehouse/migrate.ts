@@ -53,10 +53,9 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
   for (const m of migrations) {
     const done = await warehouse.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      const [row] = await tx.query<{ name: string; checksum: string }>(
-        'SELECT name, checksum FROM schema_migrations WHERE version = $1',
-        [m.version],
-      );
+      const [row] = await tx.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations WHERE version = $1', [
+        m.version,
+      ]);
       if (row) {
         if (row.checksum !== m.checksum) {
           throw new MigrationError(
@@ -66,11 +65,7 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
         return false;
       }
       await tx.exec(m.text);
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        m.version,
-        m.name,
-        m.checksum,
-      ]);
+      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
       return true;
     });
     if (done) applied.push(m.name);

@@ -57,7 +57,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30
 }
 
 function describe(what: string, r: Result): string {
-  const tail = (s: string) => (s.length > 6000 ? '…' + s.slice(-6000) : s);
+  const tail = (s: string) => (s.length > 6000 ? `…${s.slice(-6000)}` : s);
   return `${what} exited ${r.code ?? r.signal}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
 }
 
@@ -123,7 +123,11 @@ function assertMetricsEqual(actual: MetricRow[], expected: ExpectedHour[], what:
   expected.forEach((e, i) => {
     const a = actual[i]!;
     const label = `${what} hour ${new Date(e.event_hour_ms).toISOString()}`;
-    assert.match(a.event_hour, /^\d{4}-\d{2}-\d{2}T\d{2}:00:00(\.0+)?(Z|\+00:00)$/, `${label}: event_hour ${a.event_hour} is not an RFC 3339 UTC hour`);
+    assert.match(
+      a.event_hour,
+      /^\d{4}-\d{2}-\d{2}T\d{2}:00:00(\.0+)?(Z|\+00:00)$/,
+      `${label}: event_hour ${a.event_hour} is not an RFC 3339 UTC hour`,
+    );
     assert.equal(Date.parse(a.event_hour), e.event_hour_ms, `${label}: event_hour ${a.event_hour}`);
     assert.equal(Number(a.total_transactions), e.total_transactions, `${label}: total_transactions`);
     const amount = Number(e.total_amount);
@@ -185,7 +189,14 @@ async function searchFetch(path: string, init: RequestInit = {}): Promise<Respon
 function txpipeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...baseEnv(), DATABASE_URL: dbUrl, TXPIPE_INDEX: indexName, TXPIPE_RETENTION_DAYS: '36500' };
   env[searchEnvName] = searchUrl;
-  for (const k of ['OPENSEARCH_USERNAME', 'OPENSEARCH_PASSWORD', 'ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD', 'ELASTICSEARCH_API_KEY', 'SEARCH_TLS_REJECT_UNAUTHORIZED']) {
+  for (const k of [
+    'OPENSEARCH_USERNAME',
+    'OPENSEARCH_PASSWORD',
+    'ELASTICSEARCH_USERNAME',
+    'ELASTICSEARCH_PASSWORD',
+    'ELASTICSEARCH_API_KEY',
+    'SEARCH_TLS_REJECT_UNAUTHORIZED',
+  ]) {
     if (process.env[k]) env[k] = process.env[k];
   }
   return env;
@@ -245,11 +256,7 @@ async function dagsTest(): Promise<DagTestOutcome> {
   assert.equal(s.code, 0, describe('airflow tasks states-for-dag-run', s));
   const json = s.stdout.slice(s.stdout.indexOf('['));
   const rows = JSON.parse(json.slice(0, json.lastIndexOf(']') + 1)) as { task_id: string; state: string }[];
-  assert.deepEqual(
-    rows.map((x) => [x.task_id, x.state]).sort(),
-    TASK_IDS.map((t) => [t, 'success']).sort(),
-    'task states in the metadata database',
-  );
+  assert.deepEqual(rows.map((x) => [x.task_id, x.state]).sort(), TASK_IDS.map((t) => [t, 'success']).sort(), 'task states in the metadata database');
   return { runId, states };
 }
 
@@ -316,7 +323,9 @@ after(async () => {
   if (work && !process.env.TXPIPE_KEEP_TEST_DIR) await rm(work, { recursive: true, force: true });
 });
 
-test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and documents are right and reruns change nothing', { timeout: 1_200_000 }, async (t) => {
+test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and documents are right and reruns change nothing', {
+  timeout: 1_200_000,
+}, async (t) => {
   const file = join(work, 'f.ndjson');
   let expected: Expected;
   // The steps depend on each other: after a failure the later ones fail at once (never skip).
@@ -336,15 +345,22 @@ test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and
     await txpipe(['migrate']);
     await txpipe([
       'generate',
-      '--count', '2000',
-      '--seed', '7',
-      '--start', '2026-03-01T00:00:00Z',
-      '--events-per-hour', '500', // about 4 hours of event time (plus late events before the start)
-      '--invalid-ratio', '0.04',
-      '--duplicate-ratio', '0.04',
-      '--out', file,
+      '--count',
+      '2000',
+      '--seed',
+      '7',
+      '--start',
+      '2026-03-01T00:00:00Z',
+      '--events-per-hour',
+      '500', // about 4 hours of event time (plus late events before the start)
+      '--invalid-ratio',
+      '0.04',
+      '--duplicate-ratio',
+      '0.04',
+      '--out',
+      file,
     ]);
-    await appendFile(file, edgeLines().join('\n') + '\n');
+    await appendFile(file, `${edgeLines().join('\n')}\n`);
     expected = computeExpected(await readFile(file, 'utf8'));
     // The file must really exercise the exclusions and the time zone handling.
     assert.equal(expected.lines, 2000 + edgeLines().length);
@@ -352,7 +368,10 @@ test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and
     assert.ok(expected.duplicates > 0, 'the generated file has duplicate lines');
     assert.ok(expected.withOffset > 0, 'the generated file has event times with offsets');
     assert.ok(expected.hours.length >= 4, `several event hours (${expected.hours.length})`);
-    assert.ok(expected.hours.some((h) => h.late_transactions > 0), 'some late transactions');
+    assert.ok(
+      expected.hours.some((h) => h.late_transactions > 0),
+      'some late transactions',
+    );
     t.diagnostic(
       `expected: ${expected.valid} valid, ${expected.duplicates} duplicates, ${expected.invalid} invalid, ` +
         `${expected.withOffset} with offsets, ${expected.hours.length} hours, ` +
@@ -377,7 +396,11 @@ test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and
 
   await step('DAG settings: hourly interval timetable in UTC, schedule/catchup/retries from env, connections', async () => {
     const python = join(venv, 'bin', 'python');
-    const r = await run(python, [join(import.meta.dirname, 'dag_settings_check.py'), join(repoRoot, 'airflow', 'dags', 'process_kafka_to_postgres.py')], airflowEnv());
+    const r = await run(
+      python,
+      [join(import.meta.dirname, 'dag_settings_check.py'), join(repoRoot, 'airflow', 'dags', 'process_kafka_to_postgres.py')],
+      airflowEnv(),
+    );
     assert.equal(r.code, 0, describe('dag_settings_check.py', r));
     assert.match(r.stdout, /^ok$/m);
   });
@@ -401,7 +424,9 @@ test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and
       assert.equal(run.run_type, 'airflow');
       assert.equal(run.logical_date.toISOString(), '2026-03-01T04:00:00.000Z', 'logical date = data_interval_start');
       assert.equal(run.data_interval_end.toISOString(), '2026-03-01T05:00:00.000Z', 'data interval spans one hour');
-      const tasks = await c.query<{ task_id: string; state: string }>('SELECT task_id, state FROM task_runs WHERE run_id = $1 ORDER BY started_at', [first.runId]);
+      const tasks = await c.query<{ task_id: string; state: string }>('SELECT task_id, state FROM task_runs WHERE run_id = $1 ORDER BY started_at', [
+        first.runId,
+      ]);
       assert.deepEqual(
         tasks.rows.map((r) => [r.task_id, r.state]),
         TASK_IDS.map((id) => [id, 'success']),

@@ -71,10 +71,7 @@ test('a redelivered batch and an id the writer cannot know take the careful way,
     await writer.write(batch(0, 100));
     // Offsets 50-149 arrive after 0-99 was applied (a redelivery after a rebalance): 50 are skipped.
     const redelivered = await writer.write(batch(50, 100));
-    assert.deepEqual(
-      [redelivered.received, redelivered.alreadyApplied, redelivered.inserted, redelivered.duplicates],
-      [100, 50, 50, 0],
-    );
+    assert.deepEqual([redelivered.received, redelivered.alreadyApplied, redelivered.inserted, redelivered.duplicates], [100, 50, 50, 0]);
     // A new writer (a restarted process: empty recent-id cache) meets ids already stored, at new offsets.
     await writer.close();
     writer = openBatchWriter(warehouse, { source, attempts: 2 }, silentLogger);
@@ -114,10 +111,21 @@ test('batches written back to back, the second repeating ids of the first, count
 test('a fail-stop queue runs jobs in order and none after a failure', async () => {
   const q = new FailStopQueue();
   const ran: number[] = [];
-  const job = (n: number, fail = false) => () =>
-    new Promise<number>((resolve, reject) => setTimeout(() => (ran.push(n), fail ? reject(new Error(`job ${n}`)) : resolve(n)), 5 - n));
+  const job =
+    (n: number, fail = false) =>
+    () =>
+      new Promise<number>((resolve, reject) =>
+        setTimeout(() => {
+          ran.push(n);
+          if (fail) reject(new Error(`job ${n}`));
+          else resolve(n);
+        }, 5 - n),
+      );
   const results = await Promise.allSettled([q.run(job(1)), q.run(job(2, true)), q.run(job(3))]);
   assert.deepEqual(ran, [1, 2]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'rejected'],
+  );
   await q.idle();
 });

@@ -98,10 +98,7 @@ test('an ingest killed mid-stream and restarted loses and doubles nothing', asyn
       duplicates: number;
       consumer: { lag: number };
     };
-    assert.deepEqual(
-      [s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag],
-      [expected.valid, expected.duplicates, expected.invalid, 0],
-    );
+    assert.deepEqual([s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
     assert.match(await cli(['reconcile'], t.env), /^balanced: 30000 records consumed/);
 

@@ -67,13 +67,19 @@ test('a failing task is retried with backoff, every try is recorded, and the run
       { try_number: 2, state: 'success', error: null },
     ]);
     // The documents are a pure function of hourly_metrics: _id = hour, exactly the five fields.
-    const metrics = await w.query<{ event_hour: string; total_transactions: string; total_amount: string; late_transactions: string; late_ratio: number }>(
+    const metrics = await w.query<{
+      event_hour: string;
+      total_transactions: string;
+      total_amount: string;
+      late_transactions: string;
+      late_ratio: number;
+    }>(
       'SELECT event_hour::text, total_transactions::text, total_amount::text, late_transactions::text, late_ratio FROM hourly_metrics ORDER BY event_hour',
     );
     assert.deepEqual(
       await search.readAll(),
       metrics.map((m) => ({
-        event_hour: m.event_hour.replace(' ', 'T') + 'Z',
+        event_hour: `${m.event_hour.replace(' ', 'T')}Z`,
         total_transactions: Number(m.total_transactions),
         total_amount: Number(m.total_amount),
         late_transactions: Number(m.late_transactions),
@@ -95,7 +101,10 @@ test('rejected documents fail the task and stay queued; the next run indexes the
     search.behaviour = async () => 'reject-docs';
     const failed = await runDag({ warehouse: w, search, logger: silentLogger }, { logicalDate, runType: 'manual', ...policy });
     assert.equal(failed.state, 'failed');
-    assert.match(failed.error!, /index_hourly_metrics_to_elasticsearch: 5 document\(s\) rejected by opensearch \(2026-07-31T22:00:00Z: 400 mapper_parsing_exception/);
+    assert.match(
+      failed.error!,
+      /index_hourly_metrics_to_elasticsearch: 5 document\(s\) rejected by opensearch \(2026-07-31T22:00:00Z: 400 mapper_parsing_exception/,
+    );
     assert.equal(search.calls, 3, 'one try and two retries');
     const [run] = await w.query<{ state: string }>(`SELECT state FROM dag_runs WHERE run_id = $1`, [failed.runId]);
     assert.equal(run!.state, 'failed');

@@ -32,9 +32,15 @@ test('a freshly filled log is read in batches, every record once and in order, b
       records.push(...batch.batch);
     }
     assert.deepEqual(sizes, [7000, 7000, 7000, 7000, 2000]);
-    assert.deepEqual(records.map((r) => Buffer.from(r.value).toString()), values);
+    assert.deepEqual(
+      records.map((r) => Buffer.from(r.value).toString()),
+      values,
+    );
     const offsets = records.map((r) => r.offset);
-    assert.ok(offsets.every((o, i) => i === 0 || o > offsets[i - 1]!), 'offsets increase');
+    assert.ok(
+      offsets.every((o, i) => i === 0 || o > offsets[i - 1]!),
+      'offsets increase',
+    );
     assert.ok(records.every((r) => r.partition === 0 && Number.isFinite(r.timestamp)));
   } finally {
     await w.close();

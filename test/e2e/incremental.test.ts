@@ -115,8 +115,18 @@ test('a backfill recomputes its hours from the raw rows and changes nothing when
     const w2 = await t.open();
     await w2.query(`UPDATE hourly_metrics SET total_transactions = 0 WHERE event_hour = '2026-06-01 01:00:00'`);
     await w2.close();
-    const interval = ['--logical-date', '2026-06-01T01:00:00Z', '--data-interval-end', '2026-06-01T02:00:00Z', '--run-id', 'backfill__2026-06-01T01:00:00+00:00'];
-    assert.match(await cli(['task', 'run', 'run_transformations', ...interval, '--recompute-interval'], t.env), /run_transformations: success .*"hours":1/);
+    const interval = [
+      '--logical-date',
+      '2026-06-01T01:00:00Z',
+      '--data-interval-end',
+      '2026-06-01T02:00:00Z',
+      '--run-id',
+      'backfill__2026-06-01T01:00:00+00:00',
+    ];
+    assert.match(
+      await cli(['task', 'run', 'run_transformations', ...interval, '--recompute-interval'], t.env),
+      /run_transformations: success .*"hours":1/,
+    );
     await cli(['task', 'run', 'refresh_views', ...interval], t.env);
     assert.deepEqual(await snapshot(t), before);
   } finally {

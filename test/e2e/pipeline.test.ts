@@ -83,7 +83,10 @@ test('metrics hourly filters by [--from, --to) and prints csv and table', async 
     const json = JSON.parse(
       await cli(['metrics', 'hourly', '--format', 'json', '--from', '2026-03-01T10:00:00Z', '--to', '2026-03-01T11:00:00Z'], target.env),
     ) as MetricsJson[];
-    assert.deepEqual(json.map((r) => r.event_hour), ['2026-03-01T10:00:00Z']);
+    assert.deepEqual(
+      json.map((r) => r.event_hour),
+      ['2026-03-01T10:00:00Z'],
+    );
     const csv = (await cli(['metrics', 'hourly', '--format', 'csv'], target.env)).trim().split('\n');
     assert.equal(csv[0], 'event_hour,total_transactions,total_amount,late_transactions,late_ratio');
     assert.equal(csv[1], '2026-02-28T23:00:00Z,1,8.8,0,0');

@@ -11,16 +11,25 @@ test('dag schedule runs on its cron until SIGTERM, each run covering [previous t
   const t = await freshTarget();
   try {
     await cli(['migrate'], t.env);
-    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/2 * * * * *'], {
-      env: cliEnv(t.env),
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'src/cli/main.ts'), 'dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/2 * * * * *'],
+      {
+        env: cliEnv(t.env),
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     for (let i = 0; i < 150 && (out.match(/^scheduled__\S+: success/gm) ?? []).length < 2; i++) await sleep(100);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    const runs = JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as { run_id: string; state: string; logical_date: string; run_type: string }[];
+    const runs = JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as {
+      run_id: string;
+      state: string;
+      logical_date: string;
+      run_type: string;
+    }[];
     assert.ok(runs.length >= 2, `expected at least two scheduled runs, got ${runs.length}: ${out}`);
     for (const r of runs) {
       assert.equal(r.state, 'success');

@@ -124,7 +124,10 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
     for (const r of records) perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r.offset]);
     assert.deepEqual([...perPartition.keys()].sort(), [0, 1, 2]);
     for (const offsets of perPartition.values()) {
-      assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)));
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => BigInt(i)),
+      );
     }
     for (const r of records) {
       assert.equal(typeof r.timestamp, 'number');
@@ -144,7 +147,10 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
     const lag = await log.lag(g);
     assert.equal(lag.length, 3);
     for (const p of lag) assert.equal(p.position, p.end, `partition ${p.partition} has no lag`);
-    assert.equal(lag.reduce((sum, p) => sum + p.end, 0n), BigInt(total));
+    assert.equal(
+      lag.reduce((sum, p) => sum + p.end, 0n),
+      BigInt(total),
+    );
 
     // Same group again: nothing left.
     const again = await drain(log, { group: g });
@@ -179,7 +185,10 @@ test('a slow consumer holds the fetches back and still gets every record once, b
     assert.equal(records.length, values.length);
     assert.deepEqual(new Set(records.map((r) => Buffer.from(r.value).toString())), new Set(values));
     assertPerPartitionOrder(records);
-    assert.ok(sizes.slice(0, -1).every((n) => n === 250), `every batch but the last is cut full: ${sizes.join(',')}`);
+    assert.ok(
+      sizes.slice(0, -1).every((n) => n === 250),
+      `every batch but the last is cut full: ${sizes.join(',')}`,
+    );
   } finally {
     await log.close();
   }

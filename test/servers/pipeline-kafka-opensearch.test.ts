@@ -25,16 +25,19 @@ function servers(): { kafka: string; opensearch: string } {
 async function target(partitions: number): Promise<{ t: Target; index: string; opensearch: string }> {
   const s = servers();
   const index = testName('txpipe_idx');
-  const t = await freshTarget({
-    KAFKA_BROKERS: s.kafka,
-    TXPIPE_TOPIC: testName('txpipe_topic'),
-    TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
-    TXPIPE_TOPIC_PARTITIONS: String(partitions),
-    // A killed consumer's partitions move after this (the broker's minimum), not after the 30 s default.
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    OPENSEARCH_URL: s.opensearch,
-    TXPIPE_INDEX: index,
-  }, 'postgres');
+  const t = await freshTarget(
+    {
+      KAFKA_BROKERS: s.kafka,
+      TXPIPE_TOPIC: testName('txpipe_topic'),
+      TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
+      TXPIPE_TOPIC_PARTITIONS: String(partitions),
+      // A killed consumer's partitions move after this (the broker's minimum), not after the 30 s default.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      OPENSEARCH_URL: s.opensearch,
+      TXPIPE_INDEX: index,
+    },
+    'postgres',
+  );
   return { t, index, opensearch: s.opensearch };
 }
 
@@ -80,14 +83,28 @@ test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computat
     const metricsText = await cli(['metrics', 'hourly', '--format', 'json'], t.env);
     assertMatches(metricsText, expected);
 
-    const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; dead_letters: number; duplicates: number; consumer: { lag: number } };
-    assert.deepEqual([status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag], [expected.valid, expected.invalid, expected.duplicates, 0]);
+    const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
+      raw_transactions: number;
+      dead_letters: number;
+      duplicates: number;
+      consumer: { lag: number };
+    };
+    assert.deepEqual(
+      [status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag],
+      [expected.valid, expected.invalid, expected.duplicates, 0],
+    );
 
     // The documents read back equal hourly_metrics: _id = event_hour, the five fields, nothing else.
     const metrics = JSON.parse(metricsText) as MetricsJson[];
     const hits = await readIndex(opensearch, index);
-    assert.deepEqual(hits.map((h) => h._id), metrics.map((m) => m.event_hour));
-    assert.deepEqual(hits.map((h) => h._source), metrics);
+    assert.deepEqual(
+      hits.map((h) => h._id),
+      metrics.map((m) => m.event_hour),
+    );
+    assert.deepEqual(
+      hits.map((h) => h._source),
+      metrics,
+    );
     assert.ok(hits.every((h) => h._index === `${index}-${h._id.slice(0, 4)}.${h._id.slice(5, 7)}`));
 
     // Rerun (same logical date) and full refresh: same documents, no new one.
@@ -96,7 +113,10 @@ test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computat
     assert.deepEqual(afterRerun, hits, 'a rerun rewrote or added documents');
     await cli(['dag', 'run', 'process_kafka_to_postgres', '--full-refresh'], t.env);
     const afterFull = await readIndex(opensearch, index);
-    assert.deepEqual(afterFull.map((h) => [h._id, h._source]), hits.map((h) => [h._id, h._source]));
+    assert.deepEqual(
+      afterFull.map((h) => [h._id, h._source]),
+      hits.map((h) => [h._id, h._source]),
+    );
 
     // A late event re-sends its one hour, overwriting its document.
     const late = JSON.stringify({
@@ -108,7 +128,7 @@ test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computat
       event_time: '2026-03-01T09:10:00Z',
       processing_time: '2026-03-01T12:00:00Z',
     });
-    await cli(['produce', '--file', '-'], t.env, late + '\n');
+    await cli(['produce', '--file', '-'], t.env, `${late}\n`);
     await cli(['ingest', '--until-idle'], t.env);
     const lateRun = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assert.match(lateRun, /indexed:1/);
@@ -149,11 +169,21 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     await cli(['ingest', '--until-idle'], t.env);
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     const expected = expectedMetrics(messages, 0n);
-    const s = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; dead_letters: number; duplicates: number; consumer: { lag: number } };
+    const s = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
+      raw_transactions: number;
+      dead_letters: number;
+      duplicates: number;
+      consumer: { lag: number };
+    };
     assert.deepEqual([s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
     assert.equal((await readIndex(opensearch, index)).length, expected.hours.length);
-    const r = JSON.parse(await cli(['reconcile', '--format', 'json'], t.env)) as { consumed: number; accounted: number; balanced: boolean; complete: boolean };
+    const r = JSON.parse(await cli(['reconcile', '--format', 'json'], t.env)) as {
+      consumed: number;
+      accounted: number;
+      balanced: boolean;
+      complete: boolean;
+    };
     assert.deepEqual([r.consumed, r.accounted, r.balanced, r.complete], [messages.length, messages.length, true, true]);
   } finally {
     await dropIndex(opensearch, index);
@@ -197,8 +227,16 @@ test('two ingest processes in one group share the partitions, stop cleanly on SI
     assert.equal(await b.exited, 0, b.log());
     assert.ok(owned(a.log()).length > 0, `first ingest never owned a partition:\n${a.log()}`);
     assert.ok(owned(b.log()).length > 0, `second ingest never owned a partition:\n${b.log()}`);
-    const final = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; duplicates: number; dead_letters: number; consumer: { lag: number } };
-    assert.deepEqual([final.raw_transactions, final.duplicates, final.dead_letters, final.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
+    const final = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
+      raw_transactions: number;
+      duplicates: number;
+      dead_letters: number;
+      consumer: { lag: number };
+    };
+    assert.deepEqual(
+      [final.raw_transactions, final.duplicates, final.dead_letters, final.consumer.lag],
+      [expected.valid, expected.duplicates, expected.invalid, 0],
+    );
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
   } finally {

@@ -106,9 +106,15 @@ test('ensure() twice is harmless; strict template with alias; ISM policy or the 
   if (await ismPresent(raw)) {
     assert.equal(index.ismAvailable, true);
     const policy = (await raw.transport.request({ method: 'GET', path: `/_plugins/_ism/policies/${name}-retention` })).body as any;
-    assert.deepEqual(policy.policy.ism_template.map((x: any) => x.index_patterns), [[`${name}-*`]]);
+    assert.deepEqual(
+      policy.policy.ism_template.map((x: any) => x.index_patterns),
+      [[`${name}-*`]],
+    );
     assert.deepEqual(policy.policy.states[0].transitions[0].conditions, { min_index_age: '431d' });
-    assert.deepEqual(log.filter((l) => l.includes('ISM')), []);
+    assert.deepEqual(
+      log.filter((l) => l.includes('ISM')),
+      [],
+    );
   } else {
     // This OpenSearch build has no ISM plugin: one warning line, no failure, pruning by txpipe.
     assert.equal(index.ismAvailable, false);
@@ -182,7 +188,10 @@ test('retention by event time: old docs skipped, wholly expired month indices pr
   assert.deepEqual(result, { indexed: 1, failures: [], skipped: ['2026-03-20T23:00:00Z'] });
   assert.deepEqual(await concreteIndices(raw, name), [`${name}-2026.03`, `${name}-2026.05`]);
   assert.deepEqual(await index.readAll(), [first[2], doc('2026-05-20T00:00:00Z', 5)]);
-  assert.ok(log.some((l) => l.startsWith('skipped 1 document(s) older than the 60-day retention horizon 2026-03-21T00:00:00Z')), log.join('\n'));
+  assert.ok(
+    log.some((l) => l.startsWith('skipped 1 document(s) older than the 60-day retention horizon 2026-03-21T00:00:00Z')),
+    log.join('\n'),
+  );
 
   // A late hour for a pruned month is skipped too (the horizon never moves back): no index is recreated.
   assert.deepEqual((await index.upsert([doc('2026-01-20T00:00:00Z', 6)])).skipped, ['2026-01-20T00:00:00Z']);
@@ -202,7 +211,7 @@ test('readAll() returns more than 10,000 documents, sorted, in chunks of <= 1000
   const start = Date.parse('2025-01-01T00:00:00Z');
   const docs = Array.from({ length: 10_050 }, (_, i) => doc(new Date(start + i * 3_600_000).toISOString().replace('.000Z', 'Z'), i + 1));
   // Shuffled input: the index order comes from event_hour, not from arrival.
-  const shuffled = [...docs].sort((a, b) => (a.total_transactions * 7919) % 10_007 - (b.total_transactions * 7919) % 10_007);
+  const shuffled = [...docs].sort((a, b) => ((a.total_transactions * 7919) % 10_007) - ((b.total_transactions * 7919) % 10_007));
   assert.deepEqual(await index.upsert(shuffled), { indexed: 10_050, failures: [], skipped: [] });
   assert.equal(await count(raw, name), 10_050);
   assert.equal((await concreteIndices(raw, name)).length, 14);

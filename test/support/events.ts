@@ -26,7 +26,13 @@ export function edgeCaseMessages(): string[] {
     // upper-case UUID of an existing id: the same transaction
     ev({ ...base, transaction_id: id(2).toUpperCase(), amount: '7', event_time: '2026-03-01T10:20:00Z', processing_time: '2026-03-01T10:20:10Z' }),
     // exact amounts: many decimals, and a JSON number
-    ev({ ...base, transaction_id: id(8), amount: '0.123456789012345678', event_time: '2026-03-01T10:30:00Z', processing_time: '2026-03-01T10:30:01Z' }),
+    ev({
+      ...base,
+      transaction_id: id(8),
+      amount: '0.123456789012345678',
+      event_time: '2026-03-01T10:30:00Z',
+      processing_time: '2026-03-01T10:30:01Z',
+    }),
     `{"transaction_id":"${id(9)}","user_id":"${user}","amount":19.99,"currency":"USD","status":"pending","event_time":"2026-03-01T10:31:00Z","processing_time":"2026-03-01T10:31:01Z","extra":{"amount":-1}}`,
     // no processing_time: the append time is used, long after this event time, so late
     ev({ ...base, transaction_id: id(10), amount: '6', event_time: '2026-03-01T10:45:00Z' }),
@@ -65,5 +71,5 @@ export function generated(count: number, seed: number, start = '2026-03-01T08:00
 }
 
 export async function writeNdjson(file: string, lines: readonly string[]): Promise<void> {
-  await writeFile(file, lines.join('\n') + '\n');
+  await writeFile(file, `${lines.join('\n')}\n`);
 }

@@ -21,7 +21,11 @@ test('flag parsers accept good values and name the problem otherwise', () => {
 });
 
 test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N', () => {
-  const text = encodeCopyRows([['a\tb', null, 'c\\d', 'e\nf\rg'], ['plain', '', 'x', 'y'], ['é€😀', 'z', 'z', 'z']]).toString('utf8');
+  const text = encodeCopyRows([
+    ['a\tb', null, 'c\\d', 'e\nf\rg'],
+    ['plain', '', 'x', 'y'],
+    ['é€😀', 'z', 'z', 'z'],
+  ]).toString('utf8');
   assert.equal(text, 'a\\tb\t\\N\tc\\\\d\te\\nf\\rg\nplain\t\tx\ty\né€😀\tz\tz\tz\n');
   // Growing past the initial capacity keeps what was written.
   const w = new CopyWriter(256);
@@ -29,15 +33,32 @@ test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N',
   w.bytes(src, 0, 1000);
   w.bytes(src, 0, 10);
   w.text('ü');
-  assert.equal(w.bytesWritten().toString('utf8'), 'x'.repeat(1010) + 'ü');
+  assert.equal(w.bytesWritten().toString('utf8'), `${'x'.repeat(1010)}ü`);
 });
 
 test('metrics JSON keeps total_amount exact; CSV and tables line up', () => {
-  const rows = [{ event_hour: '2026-03-01 10:00:00', total_transactions: '2', total_amount: '12345678901234567.123456789', late_transactions: '1', late_ratio: 0.5 }];
+  const rows = [
+    {
+      event_hour: '2026-03-01 10:00:00',
+      total_transactions: '2',
+      total_amount: '12345678901234567.123456789',
+      late_transactions: '1',
+      late_ratio: 0.5,
+    },
+  ];
   assert.match(metricsJson(rows), /"total_amount": 12345678901234567\.123456789,/);
   assert.match(metricsJson(rows), /"event_hour": "2026-03-01T10:00:00Z"/);
   assert.equal(metricsCsv(rows).split('\n')[1], '2026-03-01T10:00:00Z,2,12345678901234567.123456789,1,0.5');
-  assert.equal(table(['a', 'n'], [['x', '1'], ['yy', '10']]), 'a    n\n--  --\nx    1\nyy  10');
+  assert.equal(
+    table(
+      ['a', 'n'],
+      [
+        ['x', '1'],
+        ['yy', '10'],
+      ],
+    ),
+    'a    n\n--  --\nx    1\nyy  10',
+  );
 });
 
 test('NUL never reaches PostgreSQL text; lock keys are stable', () => {
@@ -49,7 +70,9 @@ test('NUL never reaches PostgreSQL text; lock keys are stable', () => {
 
 test('an error prints with its distinct nested reasons on one line', async () => {
   const { describeError } = await import('../../src/cli/errors.ts');
-  const agg = Object.assign(new Error('metadata failed 4 times.'), { errors: [new Error('Cannot connect to any broker.'), new Error('Cannot connect to any broker.')] });
+  const agg = Object.assign(new Error('metadata failed 4 times.'), {
+    errors: [new Error('Cannot connect to any broker.'), new Error('Cannot connect to any broker.')],
+  });
   assert.equal(describeError(agg), 'metadata failed 4 times: Cannot connect to any broker.');
   assert.equal(describeError(new Error('outer', { cause: new Error('inner') })), 'outer: inner');
   assert.equal(describeError(new Error('plain')), 'plain');

@@ -41,10 +41,12 @@ function interpolate(s: string): string {
 function envOf(s: Service): Record<string, string> {
   const env = s.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((kv) => {
-      const i = kv.indexOf('=');
-      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((kv) => {
+        const i = kv.indexOf('=');
+        return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -88,8 +90,7 @@ function dagKeys(): Set<string> {
 /** Services that run the txpipe app: built from this repository's Dockerfile. */
 const appServices = Object.entries(services).filter(([, s]) => buildTarget(s) === 'txpipe' || buildTarget(s) === 'airflow');
 const oneShot = (name: string, s: Service) =>
-  s.restart === 'no' ||
-  Object.values(services).some((o) => dependsOn(o)[name]?.condition === 'service_completed_successfully');
+  s.restart === 'no' || Object.values(services).some((o) => dependsOn(o)[name]?.condition === 'service_completed_successfully');
 
 test('compose.yaml parses and every service has an image or a build', () => {
   assert.ok(Object.keys(services).length > 0);
@@ -99,7 +100,20 @@ test('compose.yaml parses and every service has an image or a build', () => {
 });
 
 test('the stack has the pieces of the seed design', () => {
-  for (const name of ['postgres', 'kafka', 'elasticsearch', 'kibana', 'txpipe-migrate', 'txpipe-ingest', 'txpipe-generator', 'txpipe-dashboards', 'airflow-init', 'airflow-apiserver', 'airflow-scheduler', 'airflow-dag-processor']) {
+  for (const name of [
+    'postgres',
+    'kafka',
+    'elasticsearch',
+    'kibana',
+    'txpipe-migrate',
+    'txpipe-ingest',
+    'txpipe-generator',
+    'txpipe-dashboards',
+    'airflow-init',
+    'airflow-apiserver',
+    'airflow-scheduler',
+    'airflow-dag-processor',
+  ]) {
     assert.ok(services[name], `service ${name} missing`);
   }
   assert.match(services.postgres!.image!, /^postgres:16(\b|$)/);
@@ -135,7 +149,9 @@ test('Airflow 3: api-server, scheduler and dag-processor on LocalExecutor, metad
     assert.equal(env.TXPIPE_CMD, 'txpipe');
     assert.ok(env.DATABASE_URL && env.ELASTICSEARCH_URL, `${name}: DATABASE_URL and ELASTICSEARCH_URL for the tasks`);
   }
-  const init = readdirSync(join(repo, 'docker', 'postgres', 'initdb')).map((f) => read(join('docker', 'postgres', 'initdb', f))).join('\n');
+  const init = readdirSync(join(repo, 'docker', 'postgres', 'initdb'))
+    .map((f) => read(join('docker', 'postgres', 'initdb', f)))
+    .join('\n');
   assert.match(init, /CREATE DATABASE/);
   assert.ok(
     (services.postgres!.volumes ?? []).some((v) => typeof v === 'string' && v.startsWith('./docker/postgres/initdb:/docker-entrypoint-initdb.d')),
@@ -151,7 +167,8 @@ test('every depends_on names an existing service with a valid condition', () => 
     for (const [dep, spec] of Object.entries(dependsOn(s))) {
       assert.ok(services[dep], `${name} depends on unknown service ${dep}`);
       assert.ok(spec.condition && valid.has(spec.condition), `${name} -> ${dep}: condition ${spec.condition}`);
-      if (spec.condition === 'service_healthy') assert.ok(services[dep]!.healthcheck, `${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
+      if (spec.condition === 'service_healthy')
+        assert.ok(services[dep]!.healthcheck, `${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
       if (spec.condition === 'service_completed_successfully') assert.equal(services[dep]!.restart, 'no', `${dep} is a one-shot: restart "no"`);
       assert.ok(!services[dep]!.profiles || s.profiles, `${name} depends on ${dep}, which only runs under a profile`);
     }
@@ -213,11 +230,13 @@ test('KAFKA_BROKERS points at the kafka service on its internal listener', () =>
   const kenv = envOf(services.kafka!);
   const internal = kenv.KAFKA_INTER_BROKER_LISTENER_NAME ?? 'PLAINTEXT';
   const advertised = Object.fromEntries(
-    interpolate(kenv.KAFKA_ADVERTISED_LISTENERS ?? '').split(',').map((l) => {
-      const m = /^([A-Z_]+):\/\/([^:]+):(\d+)$/.exec(l.trim());
-      assert.ok(m, `KAFKA_ADVERTISED_LISTENERS entry ${l}`);
-      return [m[1]!, { host: m[2]!, port: m[3]! }];
-    }),
+    interpolate(kenv.KAFKA_ADVERTISED_LISTENERS ?? '')
+      .split(',')
+      .map((l) => {
+        const m = /^([A-Z_]+):\/\/([^:]+):(\d+)$/.exec(l.trim());
+        assert.ok(m, `KAFKA_ADVERTISED_LISTENERS entry ${l}`);
+        return [m[1]!, { host: m[2]!, port: m[3]! }];
+      }),
   );
   const listener = advertised[internal];
   assert.ok(listener, `no advertised ${internal} listener`);
@@ -276,8 +295,12 @@ test('the Dockerfile builds the txpipe and airflow targets with the app inside',
   assert.match(dockerfile, /COPY --from=\S+ \/usr\/local\/bin\/node \/usr\/local\/bin\/node/, 'airflow image gets Node 24');
   assert.match(read('docker/txpipe/txpipe'), /exec node .*src\/cli\/main\.ts "\$@"/);
   // The image's wrapper runs the CLI with the same V8 flags as its shebang (young generation, heap cap, GC threads).
-  const shebangFlags = read('src/cli/main.ts').split('\n')[0]!.match(/--[a-z0-9-]+=\S+/g);
-  const wrapperFlags = read('docker/txpipe/txpipe').match(/^exec node (.*) \/opt/m)?.[1]!.match(/--(?:max|v8)[a-z0-9-]*=\S+/g);
+  const shebangFlags = read('src/cli/main.ts')
+    .split('\n')[0]!
+    .match(/--[a-z0-9-]+=\S+/g);
+  const wrapperLine = /^exec node (.*) \/opt/m.exec(read('docker/txpipe/txpipe'));
+  assert.ok(wrapperLine, 'docker/txpipe/txpipe execs node');
+  const wrapperFlags = wrapperLine[1]!.match(/--(?:max|v8)[a-z0-9-]*=\S+/g);
   assert.ok(shebangFlags && shebangFlags.length >= 3);
   assert.deepEqual(wrapperFlags, shebangFlags);
   const arenas = /MALLOC_ARENA_MAX=(\d+)/;

@@ -46,7 +46,10 @@ test('a wrong value is one line naming the setting', () => {
     [{ TXPIPE_LOG_LEVEL: 'loud' }, /^TXPIPE_LOG_LEVEL: /],
   ];
   for (const [env, message] of bad) {
-    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('\n'));
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('\n'),
+    );
   }
 });
 

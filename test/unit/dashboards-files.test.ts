@@ -43,7 +43,9 @@ function parseJsonString(value: unknown, what: string): unknown {
 }
 
 function load(file: string): SavedObject[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.map((line, i) => {
     let o: SavedObject;
     try {
@@ -63,7 +65,17 @@ function load(file: string): SavedObject[] {
 function jsonFields(o: SavedObject): Record<string, unknown> {
   const a = o.attributes;
   const out: Record<string, unknown> = {};
-  for (const key of ['panelsJSON', 'visState', 'uiStateJSON', 'optionsJSON', 'fields', 'fieldFormatMap', 'fieldAttrs', 'runtimeFieldMap', 'sourceFilters']) {
+  for (const key of [
+    'panelsJSON',
+    'visState',
+    'uiStateJSON',
+    'optionsJSON',
+    'fields',
+    'fieldFormatMap',
+    'fieldAttrs',
+    'runtimeFieldMap',
+    'sourceFilters',
+  ]) {
     if (key in a) out[key] = parseJsonString(a[key], `${o.type}/${o.id} ${key}`);
   }
   const meta = a.kibanaSavedObjectMeta as { searchSourceJSON?: unknown } | undefined;
@@ -89,10 +101,14 @@ for (const file of files) {
     const ids = objects.map((o) => o.id);
     assert.equal(new Set(ids).size, ids.length, `duplicate ids in ${name}: ${ids.join(', ')}`);
     for (const o of objects) jsonFields(o);
-    assert.deepEqual(
-      objects.map((o) => o.type).sort(),
-      ['dashboard', 'index-pattern', 'visualization', 'visualization', 'visualization', 'visualization'],
-    );
+    assert.deepEqual(objects.map((o) => o.type).sort(), [
+      'dashboard',
+      'index-pattern',
+      'visualization',
+      'visualization',
+      'visualization',
+      'visualization',
+    ]);
   });
 
   test(`${name}: every reference resolves to an object in the file, names unique per object`, () => {
@@ -152,7 +168,11 @@ for (const file of files) {
     const objects = load(file);
     const covered = new Set<string>();
     for (const o of objects.filter((x) => x.type === 'visualization')) {
-      const vis = jsonFields(o).visState as { title: string; type: string; aggs: Array<{ type: string; schema: string; params: { field?: string } }> };
+      const vis = jsonFields(o).visState as {
+        title: string;
+        type: string;
+        aggs: Array<{ type: string; schema: string; params: { field?: string } }>;
+      };
       assert.equal(vis.title, o.attributes.title, `${o.id}: visState.title must match the title`);
       for (const agg of vis.aggs) {
         if (agg.params.field !== undefined) assert.ok(MAPPED.has(agg.params.field), `${o.id}: field ${agg.params.field} is not mapped`);
@@ -177,8 +197,17 @@ for (const file of files) {
     const d = dashboards[0]!;
     const panels = jsonFields(d).panelsJSON as unknown[];
     assert.equal(panels.length, 4);
-    const visIds = objects.filter((o) => o.type === 'visualization').map((o) => o.id).sort();
-    assert.deepEqual(d.references.filter((r) => r.type === 'visualization').map((r) => r.id).sort(), visIds);
+    const visIds = objects
+      .filter((o) => o.type === 'visualization')
+      .map((o) => o.id)
+      .sort();
+    assert.deepEqual(
+      d.references
+        .filter((r) => r.type === 'visualization')
+        .map((r) => r.id)
+        .sort(),
+      visIds,
+    );
     assert.equal(d.attributes.timeRestore, true);
   });
 

@@ -26,10 +26,7 @@ interface Seen {
 }
 
 /** Keeps objects by type/id like Kibana; `answer` can replace the normal answer to test failures. */
-async function fakeDashboards(
-  xsrfHeader: 'kbn-xsrf' | 'osd-xsrf',
-  answer?: (seen: Seen) => { status: number; body: unknown } | undefined,
-) {
+async function fakeDashboards(xsrfHeader: 'kbn-xsrf' | 'osd-xsrf', answer?: (seen: Seen) => { status: number; body: unknown } | undefined) {
   const store = new Map<string, unknown>();
   const seen: Seen[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -64,7 +61,10 @@ async function fakeDashboards(
     if (!entry.fileName?.endsWith('.ndjson')) {
       return reply(400, { statusCode: 400, error: 'Bad Request', message: `Invalid file extension ${entry.fileName}` });
     }
-    const objects = entry.fileText.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { type: string; id: string });
+    const objects = entry.fileText
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { type: string; id: string });
     for (const o of objects) store.set(`${o.type}/${o.id}`, o);
     reply(200, { success: true, successCount: objects.length, successResults: objects.map((o) => ({ type: o.type, id: o.id })) });
   });
@@ -156,9 +156,15 @@ test('an HTTP error throws with the status and the server message', async (t) =>
 });
 
 test('401 without a JSON body still names the status', async (t) => {
-  const fake = await fakeDashboards('kbn-xsrf', () => ({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: '[security_exception] missing authentication credentials' } }));
+  const fake = await fakeDashboards('kbn-xsrf', () => ({
+    status: 401,
+    body: { statusCode: 401, error: 'Unauthorized', message: '[security_exception] missing authentication credentials' },
+  }));
   t.after(fake.close);
-  await assert.rejects(importDashboards({ target: 'kibana', url: fake.url }), /HTTP 401: Unauthorized: \[security_exception\] missing authentication credentials/);
+  await assert.rejects(
+    importDashboards({ target: 'kibana', url: fake.url }),
+    /HTTP 401: Unauthorized: \[security_exception\] missing authentication credentials/,
+  );
 });
 
 test('success:false throws with each failed object and its reason', async (t) => {

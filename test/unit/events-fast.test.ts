@@ -63,48 +63,117 @@ function event(fields: Record<string, string>, drop: string[] = []): string {
     ...fields,
   };
   for (const k of drop) delete o[k];
-  return '{' + Object.entries(o).map(([k, v]) => `"${k}":${v}`).join(',') + '}';
+  return (
+    '{' +
+    Object.entries(o)
+      .map(([k, v]) => `"${k}":${v}`)
+      .join(',') +
+    '}'
+  );
 }
 
 test('the common shapes take the fast path and match the reference exactly', () => {
   const r = text(event({}));
   assert.ok(r.fast);
-  assert.equal(r.line, '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b\ta1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\t12.5\tUSD\tcompleted\t2026-03-01 05:30:00.123000\t2026-03-01 05:31:00.000000\n');
+  assert.equal(
+    r.line,
+    '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b\ta1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\t12.5\tUSD\tcompleted\t2026-03-01 05:30:00.123000\t2026-03-01 05:31:00.000000\n',
+  );
   for (const amount of ['233.60', '0', '0.000', '"007.50"', '"0.05"', '100', '"123456789012345678.123456789012345678"']) {
     assert.ok(text(event({ amount })).fast, amount);
   }
-  for (const ts of ['"2026-03-01T05:30:00Z"', '"2026-03-01t05:30:00.1z"', '"2026-03-01 05:30:00.123456789"', '"2024-02-29T23:59:59Z"', '"0001-01-01T00:00:00Z"', '"2026-03-01T05:30:00+05:30"', '"2026-03-01T05:30Z"', '"2026-03-01T00:30:00-02"']) {
+  for (const ts of [
+    '"2026-03-01T05:30:00Z"',
+    '"2026-03-01t05:30:00.1z"',
+    '"2026-03-01 05:30:00.123456789"',
+    '"2024-02-29T23:59:59Z"',
+    '"0001-01-01T00:00:00Z"',
+    '"2026-03-01T05:30:00+05:30"',
+    '"2026-03-01T05:30Z"',
+    '"2026-03-01T00:30:00-02"',
+  ]) {
     assert.ok(text(event({ event_time: ts })).fast, ts);
   }
   // ±HH:MM offsets are converted on the byte path: across midnight, month ends, leap days and years.
-  for (const ts of ['"2026-01-01T01:30:00.5+02:00"', '"2024-02-28T23:30:00-01:00"', '"2023-02-28T23:30:00-01:00"', '"2025-12-31T22:15:59.1234567-01:45"', '"9999-12-31T23:00:00+05:45"', '"0001-01-01T00:30:00+00:15"', '"2026-03-01T05:30:00-00:00"', '"2026-06-30T23:59:59.999999+23:59"']) {
+  for (const ts of [
+    '"2026-01-01T01:30:00.5+02:00"',
+    '"2024-02-28T23:30:00-01:00"',
+    '"2023-02-28T23:30:00-01:00"',
+    '"2025-12-31T22:15:59.1234567-01:45"',
+    '"9999-12-31T23:00:00+05:45"',
+    '"0001-01-01T00:30:00+00:15"',
+    '"2026-03-01T05:30:00-00:00"',
+    '"2026-06-30T23:59:59.999999+23:59"',
+  ]) {
     assert.ok(text(event({ event_time: ts, processing_time: ts })).fast, ts);
   }
   assert.match(text(event({ event_time: '"2024-03-01T00:30:00.25+01:00"' })).line!, /\t2024-02-29 23:30:00\.250000\t/);
   assert.ok(text(event({}, ['processing_time'])).fast, 'processing_time from the record timestamp');
   assert.ok(text(event({ processing_time: 'null' })).fast);
-  assert.ok(text(' \n{ "status" : "ok" , ' + event({}, ['status']).slice(1) + ' \r\n').fast, 'whitespace and key order');
+  assert.ok(text(` \n{ "status" : "ok" , ${event({}, ['status']).slice(1)} \r\n`).fast, 'whitespace and key order');
   assert.ok(text(event({ extra: '"x"', n: '-1.5e-3', t: 'true', f: 'false', z: 'null' })).fast, 'unknown scalar fields');
   assert.ok(text(event({ status: '"~ DEL\u007f #1"' })).fast);
 });
 
 test('everything else declines, and the reference path decides', () => {
   const declined = [
-    event({ amount: '1e3' }), event({ amount: '-0' }), event({ amount: '-5' }), event({ amount: '"12."' }), event({ amount: '".5"' }),
-    event({ amount: '1234567890123456789' }), event({ amount: '"1.1234567890123456789"' }), event({ amount: 'true' }), event({ amount: 'null' }),
-    event({ amount: '012' }), event({ amount: '"+1"' }), event({ amount: '" 1"' }),
-    event({ event_time: '"0000-01-01T00:00:00Z"' }), event({ event_time: '"2026-02-29T00:00:00Z"' }), event({ event_time: '"2026-03-01T24:00:00Z"' }),
-    event({ event_time: '"2026-03-01T05:30:60Z"' }), event({ event_time: '"2026-03-01T05:30:00.Z"' }), event({ event_time: '"2026-03-01T05:30:00Zx"' }),
-    event({ event_time: '"0001-01-01T00:00:00+00:01"' }), event({ event_time: '"9999-12-31T23:59:59-00:01"' }), event({ event_time: '"2026-03-01T05:30:00+24:00"' }),
-    event({ event_time: '"2026-03-01T05:30:00+05:60"' }), event({ event_time: '"2026-03-01T05:30:00+05:3"' }), event({ event_time: '"2026-03-01T05:30:00+0530x"' }),
-    event({ event_time: '"2026-03-01"' }), event({ event_time: '1767225600000' }), event({ processing_time: '"soon"' }), event({ processing_time: '5' }),
-    event({ status: '"   "' }), event({ status: '""' }), event({ status: '"' + 'x'.repeat(33) + '"' }), event({ status: '"a\\tb"' }), event({ status: '"café"' }),
-    event({ status: '"\\u0041"' }), event({ currency: '"usd"' }), event({ currency: '"USDX"' }), event({ transaction_id: '"not-a-uuid"' }),
-    event({ transaction_id: '"3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7g"' }), event({ transaction_id: '"3f2b8c1e+9a4d-4e2f-8b1a-2c3d4e5f6a7b"' }),
-    event({ user_id: '7' }), event({ extra: '{"a":1}' }), event({ extra: '[1]' }), event({ extra: '"\\n"' }), event({ extra: '"é"' }),
-    event({}, ['amount']), event({}, ['transaction_id']), event({}, ['event_time']),
-    event({}) + ',', event({}).slice(0, -1), '\ufeff' + event({}), '{}', '[]', '', 'null', '"x"',
-    event({}).replace('"status"', '"status":"dup","status"'), event({}).replace('"status"', '"st\\u0061tus"'),
+    event({ amount: '1e3' }),
+    event({ amount: '-0' }),
+    event({ amount: '-5' }),
+    event({ amount: '"12."' }),
+    event({ amount: '".5"' }),
+    event({ amount: '1234567890123456789' }),
+    event({ amount: '"1.1234567890123456789"' }),
+    event({ amount: 'true' }),
+    event({ amount: 'null' }),
+    event({ amount: '012' }),
+    event({ amount: '"+1"' }),
+    event({ amount: '" 1"' }),
+    event({ event_time: '"0000-01-01T00:00:00Z"' }),
+    event({ event_time: '"2026-02-29T00:00:00Z"' }),
+    event({ event_time: '"2026-03-01T24:00:00Z"' }),
+    event({ event_time: '"2026-03-01T05:30:60Z"' }),
+    event({ event_time: '"2026-03-01T05:30:00.Z"' }),
+    event({ event_time: '"2026-03-01T05:30:00Zx"' }),
+    event({ event_time: '"0001-01-01T00:00:00+00:01"' }),
+    event({ event_time: '"9999-12-31T23:59:59-00:01"' }),
+    event({ event_time: '"2026-03-01T05:30:00+24:00"' }),
+    event({ event_time: '"2026-03-01T05:30:00+05:60"' }),
+    event({ event_time: '"2026-03-01T05:30:00+05:3"' }),
+    event({ event_time: '"2026-03-01T05:30:00+0530x"' }),
+    event({ event_time: '"2026-03-01"' }),
+    event({ event_time: '1767225600000' }),
+    event({ processing_time: '"soon"' }),
+    event({ processing_time: '5' }),
+    event({ status: '"   "' }),
+    event({ status: '""' }),
+    event({ status: `"${'x'.repeat(33)}"` }),
+    event({ status: '"a\\tb"' }),
+    event({ status: '"café"' }),
+    event({ status: '"\\u0041"' }),
+    event({ currency: '"usd"' }),
+    event({ currency: '"USDX"' }),
+    event({ transaction_id: '"not-a-uuid"' }),
+    event({ transaction_id: '"3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7g"' }),
+    event({ transaction_id: '"3f2b8c1e+9a4d-4e2f-8b1a-2c3d4e5f6a7b"' }),
+    event({ user_id: '7' }),
+    event({ extra: '{"a":1}' }),
+    event({ extra: '[1]' }),
+    event({ extra: '"\\n"' }),
+    event({ extra: '"é"' }),
+    event({}, ['amount']),
+    event({}, ['transaction_id']),
+    event({}, ['event_time']),
+    `${event({})},`,
+    event({}).slice(0, -1),
+    `\ufeff${event({})}`,
+    '{}',
+    '[]',
+    '',
+    'null',
+    '"x"',
+    event({}).replace('"status"', '"status":"dup","status"'),
+    event({}).replace('"status"', '"st\\u0061tus"'),
   ];
   for (const p of declined) assert.equal(text(p).fast, false, p);
   // Past the payload limit the reference path rejects; the fast path does not even look.
@@ -113,10 +182,18 @@ test('everything else declines, and the reference path decides', () => {
   assert.equal(check(Buffer.from(event({}, ['processing_time'])), 1e20).fast, false);
 });
 
-test('generated traffic, including the generator\'s bad events, agrees with the reference', () => {
+test("generated traffic, including the generator's bad events, agrees with the reference", () => {
   let fast = 0;
   let n = 0;
-  for (const line of generateEvents({ count: 20_000, seed: 7, start: Date.UTC(2026, 0, 1), eventsPerHour: 5000, lateRatio: 0.1, duplicateRatio: 0.02, invalidRatio: 0.1 })) {
+  for (const line of generateEvents({
+    count: 20_000,
+    seed: 7,
+    start: Date.UTC(2026, 0, 1),
+    eventsPerHour: 5000,
+    lateRatio: 0.1,
+    duplicateRatio: 0.02,
+    invalidRatio: 0.1,
+  })) {
     if (check(Buffer.from(line, 'utf8')).fast) fast++;
     n++;
   }
@@ -146,7 +223,11 @@ test('random timestamps and offsets: the byte path converts them as parseTimesta
 test('random mutations of valid events never make the fast path disagree', () => {
   const rng = new Prng(42);
   const alphabet = '{}[]",:\\ 0123456789.eE+-TZtzabcdefABCDEF\u00e9\u0000\n\t';
-  const seeds = [event({}), event({ amount: '233.60', event_time: '"2026-03-01T05:30:00+01:00"' }, ['processing_time']), event({ extra: '12', n: 'null' })];
+  const seeds = [
+    event({}),
+    event({ amount: '233.60', event_time: '"2026-03-01T05:30:00+01:00"' }, ['processing_time']),
+    event({ extra: '12', n: 'null' }),
+  ];
   for (let k = 0; k < 30_000; k++) {
     let s = seeds[k % seeds.length]!;
     const edits = 1 + Math.floor(rng.float() * 3);

@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { validateEvent } from '../../src/events/event.ts';
-import {
-  CURRENCIES,
-  STATUSES,
-  defaultStart,
-  generateEvents,
-  type GenerateOptions,
-} from '../../src/events/generator.ts';
+import { CURRENCIES, STATUSES, defaultStart, generateEvents, type GenerateOptions } from '../../src/events/generator.ts';
 import { epochMsOf, parseTimestamp } from '../../src/events/timestamp.ts';
 import { Prng } from '../../src/events/prng.ts';
 
@@ -61,8 +55,14 @@ test('the PRNG is seeded and reproducible', () => {
   const y = new Prng(1);
   const z = new Prng(2);
   const xs = Array.from({ length: 5 }, () => x.nextU32());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => y.nextU32()));
-  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => z.nextU32()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => y.nextU32()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 5 }, () => z.nextU32()),
+  );
   const r = new Prng(9);
   for (let i = 0; i < 1000; i++) {
     const f = r.float();
@@ -87,7 +87,10 @@ test('ratios are honoured and every line is valid or intentionally invalid', () 
     const v = validateEvent(line, START);
     if (!v.ok) {
       invalid++;
-      assert.ok(INTENDED.some((re) => re.test(v.reason)), `unexpected reason ${v.reason} for ${line}`);
+      assert.ok(
+        INTENDED.some((re) => re.test(v.reason)),
+        `unexpected reason ${v.reason} for ${line}`,
+      );
       continue;
     }
     const r = v.row;
@@ -227,9 +230,9 @@ test('generation, validation and timestamps are identical under TZ=Asia/Kolkata 
   const src = new URL('../../src/events/', import.meta.url).href;
   const script = `
     import { createHash } from 'node:crypto';
-    const { generateEvents } = await import(${JSON.stringify(src + 'generator.ts')});
-    const { validateEvent } = await import(${JSON.stringify(src + 'event.ts')});
-    const { parseTimestamp, formatEpochMs } = await import(${JSON.stringify(src + 'timestamp.ts')});
+    const { generateEvents } = await import(${JSON.stringify(`${src}generator.ts`)});
+    const { validateEvent } = await import(${JSON.stringify(`${src}event.ts`)});
+    const { parseTimestamp, formatEpochMs } = await import(${JSON.stringify(`${src}timestamp.ts`)});
     const h = createHash('sha256');
     for (const line of generateEvents(${JSON.stringify(opts)})) {
       h.update(line + '\\n');
@@ -241,8 +244,8 @@ test('generation, validation and timestamps are identical under TZ=Asia/Kolkata 
   `;
   const local = createHash('sha256');
   for (const line of generateEvents(opts)) {
-    local.update(line + '\n');
-    local.update(JSON.stringify(validateEvent(line, START)) + '\n');
+    local.update(`${line}\n`);
+    local.update(`${JSON.stringify(validateEvent(line, START))}\n`);
   }
   local.update(String(parseTimestamp('2026-03-29 01:30:00')) + String(parseTimestamp('2026-10-25T02:30:00+01:00')));
   local.update('2026-03-29 01:30:00.000000');

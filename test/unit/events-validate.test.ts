@@ -99,21 +99,20 @@ test('amount: only the top-level field counts, whatever nests or repeats', () =>
 test('top-level source extraction agrees with the JSON.parse source-text reviver', () => {
   const rng = new Prng(11);
   const keys = ['amount', 'amount', 'a', 'x', 'amount\\"', '\\u0061mount', 'am\\u006fu\\u006et', 'amoun', 'amountt'];
-  const number = () =>
-    rng.pick(['0', '-0', '12.50', '1e3', '1E-2', '0.123456789012345678901', '-7', '123456789012345678901234567890']);
+  const number = () => rng.pick(['0', '-0', '12.50', '1e3', '1E-2', '0.123456789012345678901', '-7', '123456789012345678901234567890']);
   const value = (depth: number): string => {
     const k = rng.int(depth > 2 ? 3 : 6);
     if (k === 0) return number();
     if (k === 1) return JSON.stringify(rng.pick(['', 'a"b', '\\', '}{][', '"amount":1,', 'x\\"}']));
     if (k === 2) return rng.pick(['true', 'false', 'null']);
-    if (k === 3) return '[' + Array.from({ length: rng.int(4) }, () => value(depth + 1)).join(', ') + ']';
+    if (k === 3) return `[${Array.from({ length: rng.int(4) }, () => value(depth + 1)).join(', ')}]`;
     return obj(depth + 1);
   };
   const obj = (depth: number): string => {
     const n = rng.int(6);
     const parts: string[] = [];
     for (let i = 0; i < n; i++) parts.push(`"${rng.pick(keys)}" : ${value(depth)}`);
-    return '{ ' + parts.join(' ,\n') + ' }';
+    return `{ ${parts.join(' ,\n')} }`;
   };
   let numbers = 0;
   for (let i = 0; i < 5000; i++) {
@@ -138,7 +137,7 @@ test('field rules and their reasons', () => {
   assert.equal(reason(payload({ transaction_id: 'not-a-uuid' })), 'invalid transaction_id: not a UUID');
   assert.equal(reason(payload({ transaction_id: TX.replaceAll('-', '') })), 'invalid transaction_id: not a UUID');
   assert.equal(reason(payload({ transaction_id: `{${TX}}` })), 'invalid transaction_id: not a UUID');
-  assert.equal(reason(payload({ transaction_id: TX.slice(0, 35) + 'g' })), 'invalid transaction_id: not a UUID');
+  assert.equal(reason(payload({ transaction_id: `${TX.slice(0, 35)}g` })), 'invalid transaction_id: not a UUID');
   assert.equal(reason(payload({ transaction_id: 42 })), 'invalid transaction_id: not a UUID');
   assert.equal(reason(payload({ user_id: ` ${USER}` })), 'invalid user_id: not a UUID');
   for (const c of ['usd', 'US', 'USDD', 'ÜSD', 'U$D', ' USD', 840]) {
@@ -174,9 +173,9 @@ test('not JSON, not an object, too large', () => {
   assert.match(reason('not json'), /^not JSON: /);
   assert.match(reason(''), /^not JSON: /);
   assert.match(reason(payload().slice(0, 60)), /^not JSON: /);
-  assert.match(reason(payload() + ','), /^not JSON: /);
+  assert.match(reason(`${payload()},`), /^not JSON: /);
   assert.ok(reason('x'.repeat(10_000)).length < 140);
-  assert.equal(reason('[' + payload() + ']'), 'not a JSON object');
+  assert.equal(reason(`[${payload()}]`), 'not a JSON object');
   assert.equal(reason('null'), 'not a JSON object');
   assert.equal(reason('12.5'), 'not a JSON object');
   assert.equal(reason('"text"'), 'not a JSON object');

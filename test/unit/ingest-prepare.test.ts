@@ -49,20 +49,41 @@ test('recent ids keep the newest generation and drop the oldest whole', () => {
 test('a prepared batch holds COPY lines, kinds, ids and per-partition ranges', async () => {
   const good = (id: string, hour: number) =>
     `{"transaction_id":"${id}","user_id":"${uuid(99)}","amount":1.50,"currency":"EUR","status":"ok","event_time":"2026-03-01T${String(hour).padStart(2, '0')}:10:00Z"}`;
-  const payloads = [good(uuid(1), 1), 'not json', good(uuid(2), 2), good(uuid(1), 3), `{"transaction_id":"${uuid(3)}","user_id":"${uuid(4)}","amount":"2","currency":"EUR","status":"tab\\tin","event_time":"2026-03-01T04:00:00+01:00"}`];
-  const records: LogRecord[] = payloads.map((p, i) => ({ partition: i % 2, offset: BigInt(10 + i), timestamp: Date.UTC(2026, 2, 1), value: Buffer.from(p) }));
+  const payloads = [
+    good(uuid(1), 1),
+    'not json',
+    good(uuid(2), 2),
+    good(uuid(1), 3),
+    `{"transaction_id":"${uuid(3)}","user_id":"${uuid(4)}","amount":"2","currency":"EUR","status":"tab\\tin","event_time":"2026-03-01T04:00:00+01:00"}`,
+  ];
+  const records: LogRecord[] = payloads.map((p, i) => ({
+    partition: i % 2,
+    offset: BigInt(10 + i),
+    timestamp: Date.UTC(2026, 2, 1),
+    value: Buffer.from(p),
+  }));
   const p = new BatchPreparer().prepare(records);
   assert.deepEqual([...p.kinds], [ROW, DEAD, ROW, DUPLICATE, ROW]);
   assert.equal(p.rows, 3);
   assert.match(p.dead.get(1)!.reason, /^not JSON/);
   assert.equal(p.dead.get(1)!.payload, 'not json');
   assert.equal(idText(p.ids, 3 * 4), uuid(1), 'a duplicate keeps its id for the duplicates table');
-  assert.deepEqual(p.ranges, new Map([[0, { min: 10n, max: 14n }], [1, { min: 11n, max: 13n }]]));
+  assert.deepEqual(
+    p.ranges,
+    new Map([
+      [0, { min: 10n, max: 14n }],
+      [1, { min: 11n, max: 13n }],
+    ]),
+  );
   const lines = p.copy.toString('utf8').split('\n');
   assert.equal(lines.length, 4);
   assert.equal(lines[0], `${uuid(1)}\t${uuid(99)}\t1.5\tEUR\tok\t2026-03-01 01:10:00.000000\t2026-03-01 00:00:00.000000`);
-  assert.equal(lines[2], `${uuid(3)}\t${uuid(4)}\t2\tEUR\ttab\\tin\t2026-03-01 03:00:00.000000\t2026-03-01 00:00:00.000000`, 'the reference path escapes for COPY');
-  assert.equal(p.copy.subarray(p.lineStarts[2]!, p.lineEnds[2]!).toString(), lines[1] + '\n');
+  assert.equal(
+    lines[2],
+    `${uuid(3)}\t${uuid(4)}\t2\tEUR\ttab\\tin\t2026-03-01 03:00:00.000000\t2026-03-01 00:00:00.000000`,
+    'the reference path escapes for COPY',
+  );
+  assert.equal(p.copy.subarray(p.lineStarts[2]!, p.lineEnds[2]!).toString(), `${lines[1]}\n`);
   assert.equal(p.hours[4], Date.UTC(2026, 2, 1, 3) / 3_600_000);
 });
 
@@ -71,7 +92,12 @@ test('records added one by one and cut into batches give what preparing each bat
     i % 7 === 3
       ? `bad ${i}`
       : `{"transaction_id":"${uuid(i % 40)}","user_id":"${uuid(1000 + i)}","amount":${i}.25,"currency":"USD","status":"ok","event_time":"2026-03-01T0${i % 10}:00:00Z"}`;
-  const records: LogRecord[] = Array.from({ length: 130 }, (_, i) => ({ partition: i % 3, offset: BigInt(i), timestamp: Date.UTC(2026, 2, 1, 12), value: Buffer.from(payload(i)) }));
+  const records: LogRecord[] = Array.from({ length: 130 }, (_, i) => ({
+    partition: i % 3,
+    offset: BigInt(i),
+    timestamp: Date.UTC(2026, 2, 1, 12),
+    value: Buffer.from(payload(i)),
+  }));
   const sink = new BatchPreparer(4); // far below the batch sizes: the arrays and the id set must grow
   const cuts = [0, 1, 50, 130];
   for (let k = 0; k + 1 < cuts.length; k++) {

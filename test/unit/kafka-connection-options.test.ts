@@ -27,10 +27,7 @@ test('TLS with a CA file reads it and passes rejectUnauthorized; SNI for host na
 });
 
 test('TLS without CA and rejectUnauthorized=false; no SNI when a broker is an IP address', () => {
-  const options = kafkaSecurityOptions(
-    { brokers: ['10.0.0.1:9093', 'kafka.example.com:9093'], ssl: { rejectUnauthorized: false } },
-    noRead,
-  );
+  const options = kafkaSecurityOptions({ brokers: ['10.0.0.1:9093', 'kafka.example.com:9093'], ssl: { rejectUnauthorized: false } }, noRead);
   assert.deepEqual(options, { tls: { rejectUnauthorized: false } });
 });
 
@@ -46,10 +43,7 @@ test('an unreadable CA file is one clear error naming the setting', () => {
 
 for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
   test(`SASL ${mechanism} maps mechanism, username and password`, () => {
-    const options = kafkaSecurityOptions(
-      { brokers: ['k:9092'], sasl: { mechanism, username: 'alice', password: 's3cret' } },
-      noRead,
-    );
+    const options = kafkaSecurityOptions({ brokers: ['k:9092'], sasl: { mechanism, username: 'alice', password: 's3cret' } }, noRead);
     assert.deepEqual(options, { sasl: { mechanism, username: 'alice', password: 's3cret' } });
   });
 }

@@ -14,7 +14,9 @@ function batch(tag: number, ids: number[]): PreparedBatch {
       partition: 0,
       offset: BigInt(tag * 100 + k),
       timestamp: 0,
-      value: Buffer.from(`{"transaction_id":"${id(n)}","user_id":"${id(n)}","amount":1,"currency":"EUR","status":"ok","event_time":"2026-03-01T00:00:00Z"}`),
+      value: Buffer.from(
+        `{"transaction_id":"${id(n)}","user_id":"${id(n)}","amount":1,"currency":"EUR","status":"ok","event_time":"2026-03-01T00:00:00Z"}`,
+      ),
     })),
   );
 }
@@ -37,9 +39,15 @@ test('two batches at a time; each records its bookkeeping only after the previou
   });
   const results = await Promise.all([0, 1, 2, 3].map((t) => writer.write(batch(t, [t * 10, t * 10 + 1]))));
   await writer.close();
-  assert.deepEqual(results.map((r) => r.inserted), [2, 2, 2, 2]);
+  assert.deepEqual(
+    results.map((r) => r.inserted),
+    [2, 2, 2, 2],
+  );
   assert.equal(maxInDb, 2, 'never more than two batches in the database');
-  assert.deepEqual(events.filter((e) => e.startsWith('commit')), ['commit 0', 'commit 1', 'commit 2', 'commit 3']);
+  assert.deepEqual(
+    events.filter((e) => e.startsWith('commit')),
+    ['commit 0', 'commit 1', 'commit 2', 'commit 3'],
+  );
   assert.ok(events.indexOf('copy 1') < events.indexOf('commit 0'), "batch 1's rows go in before batch 0 commits");
 });
 
@@ -68,7 +76,10 @@ test('after a failure nothing later commits or even starts', async () => {
   });
   const results = await Promise.allSettled([0, 1, 2, 3].map((t) => writer.write(batch(t, [t]))));
   await writer.close();
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'rejected', 'rejected'],
+  );
   assert.match(String((results[2] as PromiseRejectedResult).reason), /earlier batch failed \(boom\)/);
   assert.ok(!started.includes(3), 'batch 3 never started (batch 1 had failed before its turn)');
 });

@@ -16,14 +16,7 @@ import {
 } from '../../src/search/documents.ts';
 import { hourlyMetricsMapping } from '../../src/search/mapping.ts';
 import { ilmPolicyBody, indexTemplateBody, ismPolicyBody } from '../../src/search/lifecycle.ts';
-import {
-  DEFAULT_RETRY,
-  backoffDelayMs,
-  extractBulkOutcome,
-  failureReason,
-  isRetryableError,
-  writeBulk,
-} from '../../src/search/bulk.ts';
+import { DEFAULT_RETRY, backoffDelayMs, extractBulkOutcome, failureReason, isRetryableError, writeBulk } from '../../src/search/bulk.ts';
 import type { HourlyMetricsDoc } from '../../src/search/port.ts';
 
 const doc = (event_hour: string, n = 1): HourlyMetricsDoc => ({
@@ -73,13 +66,22 @@ test('retention: horizon, kept/skipped split and whole-month pruning', () => {
   ]);
   const split = splitByRetention(prepared, 30, null);
   assert.equal(split.horizonMs, Date.parse('2026-02-08T05:00:00Z'));
-  assert.deepEqual(split.kept.map((d) => d.id), ['2026-02-08T05:00:00Z', '2026-03-10T05:00:00Z']);
-  assert.deepEqual(split.skipped.map((d) => d.id), ['2026-02-08T04:00:00Z']);
+  assert.deepEqual(
+    split.kept.map((d) => d.id),
+    ['2026-02-08T05:00:00Z', '2026-03-10T05:00:00Z'],
+  );
+  assert.deepEqual(
+    split.skipped.map((d) => d.id),
+    ['2026-02-08T04:00:00Z'],
+  );
 
   // The reference is the newest of the batch and of what is already indexed.
   const late = splitByRetention(prepareDocuments('hm', [doc('2026-02-08T05:00:00Z')]), 30, Date.parse('2026-03-11T00:00:00Z'));
   assert.equal(late.horizonMs, Date.parse('2026-02-09T00:00:00Z'));
-  assert.deepEqual(late.skipped.map((d) => d.id), ['2026-02-08T05:00:00Z']);
+  assert.deepEqual(
+    late.skipped.map((d) => d.id),
+    ['2026-02-08T05:00:00Z'],
+  );
   assert.deepEqual(splitByRetention([], 30, null), { horizonMs: null, kept: [], skipped: [] });
 
   const indices = ['hm-2025.12', 'hm-2026.01', 'hm-2026.02', 'hm-2026.03', 'hm-foo', 'other-2020.01'];
@@ -120,7 +122,12 @@ test('bulk body: index action with _index/_id, then the document', () => {
       '{"event_hour":"2026-01-01T13:00:00Z","total_transactions":7,"total_amount":73.5,"late_transactions":0,"late_ratio":0}\n',
   );
   assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
-  assert.equal(chunk(Array.from({ length: 2500 }, (_, i) => i)).map((c) => c.length).join(','), '1000,1000,500');
+  assert.equal(
+    chunk(Array.from({ length: 2500 }, (_, i) => i))
+      .map((c) => c.length)
+      .join(','),
+    '1000,1000,500',
+  );
 });
 
 test('mapping, template and lifecycle bodies', () => {
@@ -148,13 +155,25 @@ test('mapping, template and lifecycle bodies', () => {
 });
 
 test('failure extraction: ok, retryable (429/5xx) and final failures with reasons', () => {
-  const sent = prepareDocuments('hm', [doc('2026-01-01T01:00:00Z'), doc('2026-01-01T02:00:00Z'), doc('2026-01-01T03:00:00Z'), doc('2026-01-01T04:00:00Z')]);
+  const sent = prepareDocuments('hm', [
+    doc('2026-01-01T01:00:00Z'),
+    doc('2026-01-01T02:00:00Z'),
+    doc('2026-01-01T03:00:00Z'),
+    doc('2026-01-01T04:00:00Z'),
+  ]);
   const outcome = extractBulkOutcome(
     {
       errors: true,
       items: [
         { index: { _index: 'hm-2026.01', _id: '2026-01-01T01:00:00Z', status: 201, result: 'created' } },
-        { index: { _index: 'hm-2026.01', _id: '2026-01-01T02:00:00Z', status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } },
+        {
+          index: {
+            _index: 'hm-2026.01',
+            _id: '2026-01-01T02:00:00Z',
+            status: 429,
+            error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+          },
+        },
         {
           index: {
             _index: 'hm-2026.01',
@@ -167,7 +186,14 @@ test('failure extraction: ok, retryable (429/5xx) and final failures with reason
             },
           },
         },
-        { index: { _index: 'hm-2026.01', _id: '2026-01-01T04:00:00Z', status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } } },
+        {
+          index: {
+            _index: 'hm-2026.01',
+            _id: '2026-01-01T04:00:00Z',
+            status: 503,
+            error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' },
+          },
+        },
       ],
     },
     sent,
@@ -194,7 +220,10 @@ test('failure extraction: ok, retryable (429/5xx) and final failures with reason
 });
 
 test('retry policy: backoff doubles from 200ms, 429/5xx/connection errors are retryable', () => {
-  assert.deepEqual([1, 2, 3, 4].map((a) => backoffDelayMs(DEFAULT_RETRY, a)), [200, 400, 800, 1600]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((a) => backoffDelayMs(DEFAULT_RETRY, a)),
+    [200, 400, 800, 1600],
+  );
   assert.equal(DEFAULT_RETRY.tries, 5);
   assert.equal(isRetryableError({ meta: { statusCode: 429 } }), true);
   assert.equal(isRetryableError({ meta: { statusCode: 502 } }), true);
@@ -207,7 +236,9 @@ test('writeBulk resends only 429/5xx items, then reports what still fails', asyn
   const docs = prepareDocuments('hm', [doc('2026-01-01T01:00:00Z'), doc('2026-01-01T02:00:00Z'), doc('2026-01-01T03:00:00Z')]);
   const sentIds: string[][] = [];
   const delays: number[] = [];
-  const item = (id: string, status: number) => ({ index: { _id: id, status, ...(status >= 300 ? { error: { type: 't', reason: `r${status}` } } : {}) } });
+  const item = (id: string, status: number) => ({
+    index: { _id: id, status, ...(status >= 300 ? { error: { type: 't', reason: `r${status}` } } : {}) },
+  });
   const result = await writeBulk(
     docs,
     async (lines) => {
@@ -233,5 +264,8 @@ test('writeBulk resends only 429/5xx items, then reports what still fails', asyn
 
   // A non-retryable request error is thrown as it is, at once.
   const fatal = Object.assign(new Error('forbidden'), { meta: { statusCode: 403 } });
-  await assert.rejects(writeBulk(docs, async () => Promise.reject(fatal)), (err) => err === fatal);
+  await assert.rejects(
+    writeBulk(docs, async () => Promise.reject(fatal)),
+    (err) => err === fatal,
+  );
 });

@@ -31,7 +31,12 @@ interface FakeIndex {
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 class FakeElasticsearch {
@@ -97,7 +102,10 @@ class FakeElasticsearch {
       const prop = index.properties[field];
       if (!prop) {
         if (index.strict) {
-          return { type: 'strict_dynamic_mapping_exception', reason: `[1:1] mapping set to strict, dynamic introduction of [${field}] within [_doc] is not allowed` };
+          return {
+            type: 'strict_dynamic_mapping_exception',
+            reason: `[1:1] mapping set to strict, dynamic introduction of [${field}] within [_doc] is not allowed`,
+          };
         }
         continue;
       }
@@ -126,7 +134,13 @@ class FakeElasticsearch {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const u = new URL(req.url ?? '/', 'http://fake');
-    const rec: Recorded = { method: req.method ?? 'GET', path: decodeURIComponent(u.pathname), query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const rec: Recorded = {
+      method: req.method ?? 'GET',
+      path: decodeURIComponent(u.pathname),
+      query: u.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     this.requests.push(rec);
     const json = () => JSON.parse(rec.body || '{}');
     const ack = { acknowledged: true };
@@ -135,7 +149,12 @@ class FakeElasticsearch {
     let m: RegExpExecArray | null;
 
     if (rec.method === 'GET' && rec.path === '/') {
-      return this.#send(res, 200, { name: 'fake', cluster_name: 'fake', version: { number: '9.1.0', build_flavor: 'default' }, tagline: 'You Know, for Search' });
+      return this.#send(res, 200, {
+        name: 'fake',
+        cluster_name: 'fake',
+        version: { number: '9.1.0', build_flavor: 'default' },
+        tagline: 'You Know, for Search',
+      });
     }
     if (rec.method === 'PUT' && (m = /^\/_ilm\/policy\/([^/]+)$/.exec(rec.path))) {
       this.policies.set(m[1]!, json());
@@ -148,12 +167,19 @@ class FakeElasticsearch {
     if (rec.method === 'GET' && (m = /^\/_cat\/indices\/([^/]+)$/.exec(rec.path))) {
       const names = this.#resolve(m[1]!);
       if (names.length === 0 && !m[1]!.includes('*')) return notFound(m[1]!);
-      return this.#send(res, 200, names.map((index) => ({ index })));
+      return this.#send(
+        res,
+        200,
+        names.map((index) => ({ index })),
+      );
     }
     if ((rec.method === 'POST' || rec.method === 'PUT') && rec.path === '/_bulk') {
       if (this.rejectBulkRequests > 0) {
         this.rejectBulkRequests--;
-        return this.#send(res, 429, { error: { type: 'es_rejected_execution_exception', reason: 'rejected execution (queue capacity 200)' }, status: 429 });
+        return this.#send(res, 429, {
+          error: { type: 'es_rejected_execution_exception', reason: 'rejected execution (queue capacity 200)' },
+          status: 429,
+        });
       }
       const lines = rec.body.split('\n').filter((l) => l !== '');
       const items: unknown[] = [];
@@ -163,7 +189,13 @@ class FakeElasticsearch {
         const doc = JSON.parse(lines[i + 1]!) as Record<string, unknown>;
         if (this.rejectItemsOnce.delete(action._id)) {
           errors = true;
-          items.push({ index: { ...action, status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } } });
+          items.push({
+            index: {
+              ...action,
+              status: 429,
+              error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' },
+            },
+          });
           continue;
         }
         const index = this.indices.get(action._index) ?? this.#createIndex(action._index);
@@ -187,7 +219,14 @@ class FakeElasticsearch {
       const order = body.sort?.[0]?.event_hour?.order ?? 'asc';
       const after: number | undefined = body.search_after?.[0];
       const hits = this.#resolve(m[1]!)
-        .flatMap((name) => [...this.indices.get(name)!.docs].map(([id, doc]) => ({ _index: name, _id: id, _source: doc, sort: [Date.parse(doc.event_hour as string)] })))
+        .flatMap((name) =>
+          [...this.indices.get(name)!.docs].map(([id, doc]) => ({
+            _index: name,
+            _id: id,
+            _source: doc,
+            sort: [Date.parse(doc.event_hour as string)],
+          })),
+        )
         .sort((a, b) => (order === 'asc' ? a.sort[0]! - b.sort[0]! : b.sort[0]! - a.sort[0]!))
         .filter((h) => after === undefined || (order === 'asc' ? h.sort[0]! > after : h.sort[0]! < after))
         .slice(0, body.size ?? 10);
@@ -287,13 +326,19 @@ test('upsert(): _bulk NDJSON, 429 retried, idempotent re-upsert, late arrival, r
     assert.equal(bulks[1]!.body, bulks[0]!.body);
     assert.match(String(bulks[0]!.headers['content-type']), /x-ndjson/);
     assert.equal(bulks[0]!.headers.authorization, `ApiKey ${API_KEY}`);
-    const lines = bulks[0]!.body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const lines = bulks[0]!.body
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(lines[0], { index: { _index: 'hourly_metrics-2026.01', _id: '2026-01-01T13:00:00Z' } });
     assert.deepEqual(lines[1], docs[0]);
     assert.deepEqual(Object.keys(lines[1]!), ['event_hour', 'total_transactions', 'total_amount', 'late_transactions', 'late_ratio']);
     assert.deepEqual(lines[4], { index: { _index: 'hourly_metrics-2026.02', _id: '2026-02-01T00:00:00Z' } });
     assert.equal(lines.length, 6);
-    assert.ok(log.some((l) => /bulk request failed \(429\), retrying in 20ms/.test(l)), log.join('\n'));
+    assert.ok(
+      log.some((l) => /bulk request failed \(429\), retrying in 20ms/.test(l)),
+      log.join('\n'),
+    );
 
     assert.deepEqual([...fake.indices.keys()].sort(), ['hourly_metrics-2026.01', 'hourly_metrics-2026.02']);
     assert.equal(fake.count(), 3);
@@ -321,13 +366,22 @@ test('upsert(): per-document 429 resends only that document; a mapping error is 
     assert.equal(result.failures.length, 1);
     assert.equal(result.failures[0]!.id, '2026-03-01T02:00:00Z');
     assert.equal(result.failures[0]!.status, 400);
-    assert.match(result.failures[0]!.reason, /^mapper_parsing_exception: failed to parse field \[total_transactions\] of type \[integer\].*out of range for an integer/);
+    assert.match(
+      result.failures[0]!.reason,
+      /^mapper_parsing_exception: failed to parse field \[total_transactions\] of type \[integer\].*out of range for an integer/,
+    );
 
     const bulks = fake.bulkRequests();
     assert.equal(bulks.length, 2);
-    const resent = bulks[1]!.body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const resent = bulks[1]!.body
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(resent, [{ index: { _index: 'hourly_metrics-2026.03', _id: '2026-03-01T01:00:00Z' } }, docs[1]]);
-    assert.deepEqual((await index.readAll()).map((d) => d.event_hour), ['2026-03-01T00:00:00Z', '2026-03-01T01:00:00Z']);
+    assert.deepEqual(
+      (await index.readAll()).map((d) => d.event_hour),
+      ['2026-03-01T00:00:00Z', '2026-03-01T01:00:00Z'],
+    );
   });
 });
 
@@ -338,8 +392,16 @@ test('upsert(): chunks of <= 1000 documents; readAll pages past 1000 with search
     const docs = Array.from({ length: 2500 }, (_, i) => doc(new Date(start + i * 3_600_000).toISOString().replace('.000Z', 'Z'), i + 1));
     const result = await index.upsert(docs);
     assert.deepEqual(result, { indexed: 2500, failures: [], skipped: [] });
-    assert.deepEqual(fake.bulkRequests().map((r) => r.body.split('\n').filter((l) => l !== '').length / 2), [1000, 1000, 500]);
-    assert.deepEqual([...fake.indices.keys()].sort(), ['hourly_metrics-2026.01', 'hourly_metrics-2026.02', 'hourly_metrics-2026.03', 'hourly_metrics-2026.04']);
+    assert.deepEqual(
+      fake.bulkRequests().map((r) => r.body.split('\n').filter((l) => l !== '').length / 2),
+      [1000, 1000, 500],
+    );
+    assert.deepEqual([...fake.indices.keys()].sort(), [
+      'hourly_metrics-2026.01',
+      'hourly_metrics-2026.02',
+      'hourly_metrics-2026.03',
+      'hourly_metrics-2026.04',
+    ]);
     const all = await index.readAll();
     assert.equal(all.length, 2500);
     assert.deepEqual(all, docs);
@@ -359,15 +421,39 @@ test('retention by event time: old docs skipped and reported, wholly expired mon
     assert.deepEqual(result, { indexed: 1, failures: [], skipped: ['2026-03-20T23:00:00Z'] });
     assert.deepEqual([...fake.indices.keys()].sort(), ['hourly_metrics-2026.03', 'hourly_metrics-2026.05']);
     assert.ok(fake.requests.some((r) => r.method === 'DELETE' && r.path === '/hourly_metrics-2026.01,hourly_metrics-2026.02'));
-    assert.deepEqual((await index.readAll()).map((d) => d.event_hour), ['2026-03-15T00:00:00Z', '2026-05-20T00:00:00Z']);
-    assert.ok(log.some((l) => l.startsWith('skipped 1 document(s) older than the 60-day retention horizon 2026-03-21T00:00:00Z')), log.join('\n'));
-    assert.ok(log.some((l) => l.includes('deleted 2 monthly index(es)')), log.join('\n'));
+    assert.deepEqual(
+      (await index.readAll()).map((d) => d.event_hour),
+      ['2026-03-15T00:00:00Z', '2026-05-20T00:00:00Z'],
+    );
+    assert.ok(
+      log.some((l) => l.startsWith('skipped 1 document(s) older than the 60-day retention horizon 2026-03-21T00:00:00Z')),
+      log.join('\n'),
+    );
+    assert.ok(
+      log.some((l) => l.includes('deleted 2 monthly index(es)')),
+      log.join('\n'),
+    );
   }, 60);
 });
 
 test('openSearchIndex() picks the adapter from settings', async () => {
-  const es = openSearchIndex({ engine: 'elasticsearch', url: 'http://127.0.0.1:1', index: 'hm', retentionDays: 10, rejectUnauthorized: true, apiKey: 'k' });
-  const os = openSearchIndex({ engine: 'opensearch', url: 'http://127.0.0.1:1', index: 'hm', retentionDays: 10, rejectUnauthorized: false, username: 'u', password: 'p' });
+  const es = openSearchIndex({
+    engine: 'elasticsearch',
+    url: 'http://127.0.0.1:1',
+    index: 'hm',
+    retentionDays: 10,
+    rejectUnauthorized: true,
+    apiKey: 'k',
+  });
+  const os = openSearchIndex({
+    engine: 'opensearch',
+    url: 'http://127.0.0.1:1',
+    index: 'hm',
+    retentionDays: 10,
+    rejectUnauthorized: false,
+    username: 'u',
+    password: 'p',
+  });
   assert.equal(es.kind, 'elasticsearch');
   assert.equal(os.kind, 'opensearch');
   assert.equal(os.name, 'hm');

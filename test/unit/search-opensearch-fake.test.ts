@@ -51,7 +51,13 @@ class FakeOpenSearch {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const u = new URL(req.url ?? '/', 'http://fake');
-    const rec: Recorded = { method: req.method ?? 'GET', path: decodeURIComponent(u.pathname), query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const rec: Recorded = {
+      method: req.method ?? 'GET',
+      path: decodeURIComponent(u.pathname),
+      query: u.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     this.requests.push(rec);
     let m: RegExpExecArray | null;
     if (rec.path.startsWith('/_plugins/_ism/') && !this.ism) {
@@ -63,7 +69,13 @@ class FakeOpenSearch {
     if ((m = /^\/_plugins\/_ism\/policies\/([^/]+)$/.exec(rec.path))) {
       if (rec.method === 'GET') {
         if (!this.policy) return this.#send(res, 404, { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 });
-        return this.#send(res, 200, { _id: m[1], _version: this.policy.seqNo + 1, _seq_no: this.policy.seqNo, _primary_term: 1, policy: { policy_id: m[1], ...this.policy.body.policy } });
+        return this.#send(res, 200, {
+          _id: m[1],
+          _version: this.policy.seqNo + 1,
+          _seq_no: this.policy.seqNo,
+          _primary_term: 1,
+          policy: { policy_id: m[1], ...this.policy.body.policy },
+        });
       }
       if (rec.method === 'PUT') {
         const seq = rec.query.get('if_seq_no');
@@ -79,7 +91,8 @@ class FakeOpenSearch {
       return this.#send(res, 200, { acknowledged: true });
     }
     if (rec.method === 'GET' && (m = /^\/_cat\/indices\/([^/]+)$/.exec(rec.path))) {
-      if (!m[1]!.includes('*')) return this.#send(res, 404, { error: { type: 'index_not_found_exception', reason: `no such index [${m[1]}]` }, status: 404 });
+      if (!m[1]!.includes('*'))
+        return this.#send(res, 404, { error: { type: 'index_not_found_exception', reason: `no such index [${m[1]}]` }, status: 404 });
       return this.#send(res, 200, []);
     }
     if (/\/_search$/.test(rec.path)) return this.#send(res, 200, { hits: { hits: [] } });
@@ -92,7 +105,16 @@ async function withFake(ism: boolean, fn: (fake: FakeOpenSearch, open: (retentio
   const log: string[] = [];
   const opened: OpenSearchIndex[] = [];
   const open = (retentionDays: number) => {
-    const ix = new OpenSearchIndex({ url: fake.url, index: 'hourly_metrics', retentionDays, username: 'admin', password: 's3cret', rejectUnauthorized: false, replicas: 1, logger: (l) => log.push(l) });
+    const ix = new OpenSearchIndex({
+      url: fake.url,
+      index: 'hourly_metrics',
+      retentionDays,
+      username: 'admin',
+      password: 's3cret',
+      rejectUnauthorized: false,
+      replicas: 1,
+      logger: (l) => log.push(l),
+    });
     opened.push(ix);
     return ix;
   };
@@ -125,7 +147,11 @@ test('ISM present: policy created once, left alone when up to date, updated with
     assert.deepEqual(policy.ism_template, [{ index_patterns: ['hourly_metrics-*'], priority: 100 }]);
 
     const t = fake.templates.get('hourly_metrics');
-    assert.deepEqual(t.template.settings, { number_of_shards: 1, number_of_replicas: 1 }, 'no index.lifecycle.name on OpenSearch; replicas from options');
+    assert.deepEqual(
+      t.template.settings,
+      { number_of_shards: 1, number_of_replicas: 1 },
+      'no index.lifecycle.name on OpenSearch; replicas from options',
+    );
     assert.deepEqual(t.template.aliases, { hourly_metrics: {} });
 
     await open(30).ensure();

@@ -76,10 +76,7 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   async #position(group: string): Promise<bigint> {
-    const rows = await this.#warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [
-      group,
-      this.topic,
-    ]);
+    const rows = await this.#warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [group, this.topic]);
     return BigInt(rows.find((r) => r.partition === 0)?.next_offset ?? '0');
   }
 

@@ -213,10 +213,13 @@ export class KafkaEventLog implements EventLog {
     };
     const sleepUntilWoken = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          wake = null;
-          resolve();
-        }, Math.max(1, ms));
+        const timer = setTimeout(
+          () => {
+            wake = null;
+            resolve();
+          },
+          Math.max(1, ms),
+        );
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -233,7 +236,12 @@ export class KafkaEventLog implements EventLog {
     const key = (partition: number) => `${topic}:${partition}`;
     const assigned = (): number[] | null => {
       if (consumer.assignments === null) return null;
-      return consumer.assignments.find((a) => a.topic === topic)?.partitions.slice().sort((a, b) => a - b) ?? [];
+      return (
+        consumer.assignments
+          .find((a) => a.topic === topic)
+          ?.partitions.slice()
+          .sort((a, b) => a - b) ?? []
+      );
     };
 
     const onError = (error: Error) => {
@@ -317,10 +325,10 @@ export class KafkaEventLog implements EventLog {
       return {
         ...batch,
         commit: () => {
-          committed ??= (lastCommit = lastCommit.then(
+          committed ??= lastCommit = lastCommit.then(
             () => commitMarks(consumer, topic, marks),
             () => commitMarks(consumer, topic, marks),
-          ));
+          );
           return committed;
         },
       };
@@ -402,11 +410,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   /** True when the buffer is empty and every assigned partition's fetch position reached the end offset. */
-  async #caughtUp(
-    consumer: Consumer,
-    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
-    assigned: () => number[] | null,
-  ): Promise<boolean> {
+  async #caughtUp(consumer: Consumer, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, assigned: () => number[] | null): Promise<boolean> {
     if (stream.readableLength > 0) return false;
     const partitions = assigned();
     if (partitions === null) return false;
@@ -463,7 +467,9 @@ export class KafkaEventLog implements EventLog {
     const partitions = [...positions.keys()];
     if (partitions.length === 0) return [];
     const listed = await this.#adminClient().listOffsets({
-      topics: [{ name: this.topic, partitions: partitions.map((partition) => ({ partitionIndex: partition, timestamp: ListOffsetTimestamps.EARLIEST })) }],
+      topics: [
+        { name: this.topic, partitions: partitions.map((partition) => ({ partitionIndex: partition, timestamp: ListOffsetTimestamps.EARLIEST })) },
+      ],
     });
     const earliest = new Map<number, bigint>();
     for (const t of listed) if (t.name === this.topic) for (const p of t.partitions) earliest.set(p.partitionIndex, p.offset);

@@ -41,7 +41,7 @@ export class PostgresWarehouse implements Warehouse {
       connectionString: options.connectionString,
       max: options.max ?? 4,
       // Every session in UTC, whatever the server's or the process's time zone.
-      options: '-c TimeZone=UTC' + (options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(options.lockTimeoutMs)}` : ''),
+      options: `-c TimeZone=UTC${options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(options.lockTimeoutMs)}` : ''}`,
       types: { getTypeParser: typeParsers.getTypeParser },
     });
     // An idle client's network error must not crash the process; the next query reports it.
