@@ -5,6 +5,7 @@
  */
 import { sql } from './sql.ts';
 import type { Runtime } from './runtime.ts';
+import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 
 export interface Reconciliation {
   topic: string;
@@ -21,8 +22,7 @@ export interface Reconciliation {
 }
 
 export async function reconcile(rt: Pick<Runtime, 'warehouse' | 'log' | 'config'>): Promise<Reconciliation> {
-  const rows = await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic]);
-  const positions = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+  const positions = await readConsumerOffsets(rt.warehouse, { group: rt.config.group, topic: rt.log.topic });
   const counts = await rt.log.countBefore(positions);
   const [c] = await rt.warehouse.query<{ raw_transactions: string; dead_letters: string; duplicates: string }>(sql('status/reconcile'), [
     rt.log.topic,

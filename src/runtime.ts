@@ -9,7 +9,7 @@ import type { Warehouse } from './warehouse/port.ts';
 import type { EventLog } from './log/port.ts';
 import type { SearchIndex } from './search/port.ts';
 import type { Logger } from './observe/logger.ts';
-import { PostgresWarehouse } from './warehouse/postgres/postgres-warehouse.ts';
+import { openPostgresWarehouse } from './warehouse/postgres/postgres-warehouse.ts';
 import { PGliteWarehouse } from './warehouse/pglite/pglite-warehouse.ts';
 import { EmbeddedEventLog } from './log/embedded/embedded-log.ts';
 import { migrate } from './warehouse/migrate.ts';
@@ -26,7 +26,7 @@ export interface Runtime {
 /** The configured warehouse, connected but not migrated. */
 export async function connectWarehouse(config: Config): Promise<Warehouse> {
   return config.databaseUrl
-    ? new PostgresWarehouse({ connectionString: config.databaseUrl })
+    ? openPostgresWarehouse({ connectionString: config.databaseUrl })
     : await PGliteWarehouse.open({ dataDir: config.dataDir });
 }
 

@@ -1,6 +1,7 @@
 /** What `txpipe status`, the demo and the dashboard show: counts, consumer position and lag, last run. */
 import { sql } from './sql.ts';
 import type { Runtime } from './runtime.ts';
+import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
 
 export interface Status {
@@ -43,12 +44,7 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
   const lag = await rt.log.lag(rt.config.group);
   // The positions stored with the rows are the truth; Kafka's committed offsets can trail them
   // (a commit lost in a crash or a rebalance), so they only fill in partitions never ingested.
-  const stored = new Map(
-    (await rt.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [rt.config.group, rt.log.topic])).map((r) => [
-      r.partition,
-      BigInt(r.next_offset),
-    ]),
-  );
+  const stored = await readConsumerOffsets(rt.warehouse, { group: rt.config.group, topic: rt.log.topic });
   const partitions = lag.map((p) => {
     const position = stored.get(p.partition) ?? p.position;
     const behind = p.end > position ? Number(p.end - position) : 0;

@@ -60,20 +60,22 @@ export async function adapterConsume(
   let count = 0;
   let batches = 0;
   let commits: Promise<void> | undefined;
+  const subscription = log.consume(
+    { group: `txpipe-adapter-${randomBytes(6).toString('hex')}`, maxBatch, untilIdle: true, signal: controller.signal },
+    collectRecords(),
+  );
   try {
-    for await (const batch of log.consume(
-      { group: `txpipe-adapter-${randomBytes(6).toString('hex')}`, maxBatch, untilIdle: true, signal: controller.signal },
-      collectRecords(),
-    )) {
+    for await (const batch of subscription) {
       batches++;
       count += batch.count;
-      // Commits are chained in order inside the adapter: overlap this one with reading the next batch.
+      // Commit each batch while reading the next, one commit at a time (as the ingest's pipeline does).
       if (commits) await commits;
       commits = batch.commit();
       if (count >= expected) controller.abort();
     }
     await commits;
   } finally {
+    await subscription.close();
     await log.close();
   }
   const seconds = (performance.now() - started) / 1000;
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
     const avg = values.reduce((n, v) => n + v.length, 0) / count;
     console.log(`topic ${settings.topic}: ${partitions} partitions, ${count} messages of ~${avg.toFixed(0)} bytes`);
     let started = performance.now();
-    for (let i = 0; i < count; i += 100_000) await log.append(values.slice(i, i + 100_000));
+    for (let i = 0; i < count; i += 100_000) await log.append(values.slice(i, i + 100_000).map((value) => ({ value })));
     let seconds = (performance.now() - started) / 1000;
     console.log(`produce (acks=all, idempotent): ${seconds.toFixed(2)} s, ${(count / seconds).toFixed(0)} msg/s`);
 

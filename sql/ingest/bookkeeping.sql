@@ -4,8 +4,8 @@
 -- advanced. One missing means part of an optimistic batch was applied before (a redelivery): the
 -- caller rolls back and redoes the batch the careful way, which locks and reads the positions first.
 -- The upsert locks each position row, so two consumers briefly owning one partition serialise here.
--- $1 topic, $2 group; $3 hours; $4-$7 dead letters; $8-$10 duplicates; $11 partitions, $12 first
--- offsets, $13 next offsets.
+-- Called through src/ingest/sql/record-bookkeeping.ts, which names the parameters:
+-- $1 topic, $2 group; $3 hours; $4-$7 dead letters; $8-$10 duplicates; $11-$13 positions.
 WITH hours AS (
   INSERT INTO changed_hours (event_hour) SELECT unnest($3::timestamp[])
 ), dead AS (

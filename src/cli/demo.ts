@@ -15,6 +15,7 @@ import { readHourlyMetrics, metricsTable } from './metrics.ts';
 import { throttler } from './generate.ts';
 import { formatRunLine } from './format-runs.ts';
 import { createLogger } from '../observe/logger.ts';
+import { publishLines } from '../log/publish.ts';
 
 interface Flags {
   rate: number;
@@ -93,7 +94,7 @@ async function produceForever(rt: Runtime, flags: Flags, signal: AbortSignal): P
   while (!signal.aborted) {
     const batch: string[] = [];
     for (let i = 0; i < chunk; i++) batch.push(events.next().value as string);
-    await rt.log.append(batch);
+    await publishLines(rt.log, batch);
     sent += batch.length;
     await throttle(sent);
   }

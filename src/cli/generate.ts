@@ -7,6 +7,8 @@ import { generateEvents, defaultStart, type GenerateOptions } from '../events/ge
 import { commandContext, out, withRuntime } from './context.ts';
 import { intFlag, isoFlag, numberFlag, ratioFlag } from './flags.ts';
 import { progress } from './progress.ts';
+import type { EventLog } from '../log/port.ts';
+import { publishLines } from '../log/publish.ts';
 
 const CHUNK = 5000;
 
@@ -75,7 +77,7 @@ export function registerGenerate(program: Command): void {
         for (const line of generateEvents(options)) {
           chunk.push(line);
           if (chunk.length >= chunkSize) {
-            await rt.log.append(chunk);
+            await publishAll(rt.log, chunk);
             done += chunk.length;
             chunk = [];
             bar.update(done);
@@ -84,13 +86,19 @@ export function registerGenerate(program: Command): void {
           }
         }
         if (chunk.length > 0 && !ctx.signal.aborted) {
-          await rt.log.append(chunk);
+          await publishAll(rt.log, chunk);
           done += chunk.length;
         }
         bar.stop();
         out(`published ${done} events to ${rt.log.kind} topic ${rt.log.topic}`);
       });
     });
+}
+
+/** Generated events are never refused (they are small, valid JSON): a refusal is a broken topic. */
+async function publishAll(log: EventLog, lines: string[]): Promise<void> {
+  const { refused } = await publishLines(log, lines);
+  if (refused.length > 0) throw new Error(`the topic refused a generated event: ${refused[0]!.reason}`);
 }
 
 /** Waits so that `sent` events took at least sent / rate seconds. */

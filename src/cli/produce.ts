@@ -1,17 +1,32 @@
-/** `txpipe produce`: NDJSON lines, valid or not, published as they are to the topic. */
+/** `txpipe produce`: NDJSON lines, valid or not, published as they are to the topic, each keyed by its transaction_id. */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { keyedRecord } from '../events/event-key.ts';
+import type { AppendRecord, EventLog } from '../log/port.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 
 const CHUNK = 5000;
 
+/** Lines of a chunk with their numbers in the file (1-based, blank lines counted). */
+interface Chunk {
+  lines: number[];
+  records: AppendRecord[];
+}
+
+/** Publishes a chunk; each line the log refuses is reported as `line N: reason`. Returns how many were refused. */
+async function publish(log: EventLog, chunk: Chunk, report: (line: string) => void): Promise<number> {
+  const { refused } = await log.append(chunk.records);
+  for (const r of refused) report(`line ${chunk.lines[r.index]}: ${r.reason}`);
+  return refused.length;
+}
+
 export function registerProduce(program: Command): void {
   program
     .command('produce')
-    .description('publish NDJSON lines as they are (valid or not) to the transactions topic')
+    .description('publish NDJSON lines as they are (valid or not) to the transactions topic; exit 1 if the log refused any')
     .requiredOption('--file <file>', 'NDJSON file, or "-" for stdin')
     .action(async (flags: { file: string }) => {
       const ctx = commandContext();
@@ -24,22 +39,26 @@ export function registerProduce(program: Command): void {
         await rt.log.ensureTopic();
         const input = flags.file === '-' ? process.stdin : createReadStream(flags.file);
         const lines = createInterface({ input, crlfDelay: Infinity });
-        let chunk: string[] = [];
-        let published = 0;
+        const report = (line: string) => process.stderr.write(`${line}\n`);
+        let chunk: Chunk = { lines: [], records: [] };
+        let read = 0;
+        let sent = 0;
+        let refused = 0;
+        const flush = async () => {
+          sent += chunk.records.length;
+          refused += await publish(rt.log, chunk, report);
+          chunk = { lines: [], records: [] };
+        };
         for await (const line of lines) {
+          read++;
           if (line.length === 0) continue; // blank lines separate nothing in NDJSON
-          chunk.push(line);
-          if (chunk.length >= CHUNK) {
-            await rt.log.append(chunk);
-            published += chunk.length;
-            chunk = [];
-          }
+          chunk.lines.push(read);
+          chunk.records.push(keyedRecord(line));
+          if (chunk.records.length >= CHUNK) await flush();
         }
-        if (chunk.length > 0) {
-          await rt.log.append(chunk);
-          published += chunk.length;
-        }
-        out(`published ${published} messages to ${rt.log.kind} topic ${rt.log.topic}`);
+        if (chunk.records.length > 0) await flush();
+        out(`published ${sent - refused} messages to ${rt.log.kind} topic ${rt.log.topic}${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
+        if (refused > 0) process.exitCode = 1;
       });
     });
 }

@@ -1,19 +1,27 @@
 /**
- * The ingest loop: topic → raw table, batch by batch. Each batch is applied in one warehouse
- * transaction (rows, dead letters, duplicates, changed hours, position); only after it commits is the
- * log told (Kafka offsets). A crash anywhere replays from the last committed position, and the stored
- * position makes the replay change nothing.
+ * The ingest loop: topic → raw table, batch by batch, through the write pipeline (pipeline.ts). Each
+ * batch is applied in one warehouse transaction (rows, dead letters, duplicates, changed hours,
+ * positions); only after it commits is the log told. A crash anywhere replays from the stored
+ * positions, and they make the replay change nothing.
+ *
+ * That is also how it survives its servers: when PostgreSQL or Kafka goes away, the pipeline stops
+ * (nothing after the last committed batch commits), and after a backoff the ingest starts over from the
+ * stored positions, until the server answers again. Before anything has worked the retries are
+ * bounded, so a wrong address fails in seconds instead of waiting forever.
  */
-import type { ConsumeOptions, EventLog, LogBatch } from '../log/port.ts';
-import type { Warehouse } from '../warehouse/port.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventLog } from '../log/port.ts';
 import type { Logger } from '../observe/logger.ts';
-import { sql } from '../sql.ts';
-import type { BatchOutcome } from './apply-batch.ts';
-import { BatchPreparer, type PreparedBatch } from './prepare-batch.ts';
-import { openBatchWriter } from './write-thread.ts';
+import { backoffMs, isOutage, OutageLog, outageServer } from '../observe/outage.ts';
+import { readConsumerOffsets, type ConsumerKey } from '../warehouse/consumer-offsets.ts';
+import type { Warehouse } from '../warehouse/port.ts';
+import { BatchPipeline, PIPELINE_DEPTH } from './pipeline.ts';
+import { BatchPreparer } from './prepare-batch.ts';
+import { openIngestWriter } from './open-writer.ts';
+import type { BatchOutcome } from './write-batch.ts';
 
-/** Batches handed to the writer before waiting for the oldest: two in the database, one ready behind them. */
-const WRITES_AHEAD = 3;
+/** Outage retries before anything has worked: about half a minute in all. */
+const STARTUP_RETRIES = 6;
 
 export interface IngestOptions {
   warehouse: Warehouse;
@@ -25,50 +33,39 @@ export interface IngestOptions {
   logger: Logger;
   /** Called after each committed batch (progress, metrics). */
   onBatch?: (outcome: BatchOutcome, totals: IngestTotals) => void;
-  /** Attempts per batch on transient warehouse errors (deadlock, serialization, lost connection). */
+  /** Tries of a batch that meets a concurrent writer (deadlock, serialization, lock timeout, racing insert). */
   attempts?: number;
 }
 
-export type IngestTotals = Pick<BatchOutcome, 'received' | 'alreadyApplied' | 'inserted' | 'duplicates' | 'deadLetters'> & {
+export type IngestTotals = Pick<BatchOutcome, 'received' | 'alreadyApplied' | 'inserted' | 'replaced' | 'duplicates' | 'deadLetters'> & {
   batches: number;
   seconds: number;
+  /** Times the ingest started over after an outage. */
+  restarts: number;
 };
+
+const COUNTS = ['received', 'alreadyApplied', 'inserted', 'replaced', 'duplicates', 'deadLetters'] as const;
 
 export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
   const started = performance.now();
-  const totals: IngestTotals = { received: 0, alreadyApplied: 0, inserted: 0, duplicates: 0, deadLetters: 0, batches: 0, seconds: 0 };
-  const attempts = o.attempts ?? 5;
-  const source = { topic: o.log.topic, group: o.group };
-  let lastReport = started;
-
-  let commits: Promise<void> = Promise.resolve();
-  let lastWrite: Promise<void> = Promise.resolve();
-  // The log hands each record to the preparer as it reads it: the record's own objects die young, and
-  // a batch arrives already validated and encoded as COPY text.
-  const consumeOptions: ConsumeOptions = {
-    beforeClose: () => lastWrite,
-    group: o.group,
-    maxBatch: o.batchSize,
-    untilIdle: o.untilIdle,
-    signal: o.signal,
-    startPositions: async (partitions) => {
-      const rows = await o.warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [o.group, o.log.topic]);
-      return new Map(rows.filter((r) => partitions.includes(r.partition)).map((r) => [r.partition, BigInt(r.next_offset)]));
-    },
+  const totals: IngestTotals = {
+    received: 0,
+    alreadyApplied: 0,
+    inserted: 0,
+    replaced: 0,
+    duplicates: 0,
+    deadLetters: 0,
+    batches: 0,
+    seconds: 0,
+    restarts: 0,
   };
-  const batches = o.log.consume(consumeOptions, new BatchPreparer(o.batchSize));
-
-  // Pipelined over two threads: while the write thread has PostgreSQL apply batches N and N+1 (and
-  // holds N+2 ready), this thread fetches the next records, validates them and encodes their COPY text.
-  // Positions are committed to the log in order, off the critical path: a lost commit only means
-  // redelivery, which the stored positions make harmless.
-  const writer = openBatchWriter(o.warehouse, { source, attempts }, o.logger);
-  const iterator = batches[Symbol.asyncIterator]();
-  let current: IteratorResult<LogBatch<PreparedBatch>> = { done: true, value: undefined };
-  const inflight: Promise<BatchOutcome>[] = [];
+  const outages = new OutageLog(o.logger);
+  let worked = false;
+  let lastReport = started;
   const account = (outcome: BatchOutcome) => {
+    worked = true;
     totals.batches++;
-    for (const k of ['received', 'alreadyApplied', 'inserted', 'duplicates', 'deadLetters'] as const) totals[k] += outcome[k];
+    for (const k of COUNTS) totals[k] += outcome[k];
     totals.seconds = (performance.now() - started) / 1000;
     o.onBatch?.(outcome, totals);
     o.logger.debug(
@@ -82,37 +79,69 @@ export async function runIngest(o: IngestOptions): Promise<IngestTotals> {
       );
     }
   };
-  try {
-    current = await iterator.next();
-    while (!current.done) {
-      const prepared = current.value.batch;
-      const commit = current.value.commit;
-      // The log commit hangs off the write itself, not off this loop, so it is issued even while the
-      // loop waits for a next batch that the log may be ending (beforeClose waits for it).
-      const writing = writer.write(prepared).then((outcome) => {
-        commits = commits.then(() =>
-          commit().catch((err: unknown) =>
-            o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${(err as Error).message}`),
-          ),
-        );
-        return outcome;
+
+  let server = 'the servers';
+  for (let failures = 0; ; failures++) {
+    try {
+      await ingestOnce(o, account, () => {
+        worked = true;
+        outages.up(server);
+        failures = 0;
       });
-      lastWrite = writing.then(
-        () => commits,
-        () => {},
-      );
-      writing.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
-      inflight.push(writing);
-      if (inflight.length >= WRITES_AHEAD) account(await inflight.shift()!);
-      current = await iterator.next();
+      break;
+    } catch (err) {
+      if (o.signal?.aborted || !isOutage(err) || (!worked && failures >= STARTUP_RETRIES)) throw err;
+      server = outageServer(err);
+      outages.down(server, err);
+      totals.restarts++;
+      try {
+        await sleep(backoffMs(failures), undefined, { signal: o.signal });
+      } catch {
+        break; // stopped while waiting: what was committed stays committed
+      }
     }
-    while (inflight.length > 0) account(await inflight.shift()!);
-  } finally {
-    await Promise.allSettled(inflight);
-    await commits;
-    if (!current.done) await iterator.return?.();
-    await writer.close();
   }
   totals.seconds = (performance.now() - started) / 1000;
   return totals;
+}
+
+/** One pass: a writer, a subscription and the pipeline between them, until idle, aborted or failed. */
+async function ingestOnce(o: IngestOptions, committed: (outcome: BatchOutcome) => void, reachable: () => void): Promise<void> {
+  const consumer: ConsumerKey = { group: o.group, topic: o.log.topic };
+  const writer = await openIngestWriter(o.warehouse, consumer, (line) => o.logger.warn(line), o.attempts);
+  const pipeline = new BatchPipeline(writer, {
+    committed,
+    logCommitFailed: (e) => o.logger.warn(`position commit to the log failed (records will be redelivered and skipped): ${e.message}`),
+  });
+  // The log hands each record to the preparer as it reads it: the record's own objects die young, and
+  // a batch arrives already validated and encoded as COPY text.
+  const subscription = o.log.consume(
+    {
+      group: o.group,
+      maxBatch: o.batchSize,
+      untilIdle: o.untilIdle,
+      signal: o.signal,
+      readAhead: PIPELINE_DEPTH,
+      startAt: async (partitions) => {
+        const stored = await readConsumerOffsets(o.warehouse, consumer);
+        reachable();
+        return new Map([...stored].filter(([p]) => partitions.includes(p)));
+      },
+    },
+    new BatchPreparer(o.batchSize),
+  );
+  let failure: unknown;
+  try {
+    for await (const batch of subscription) await pipeline.push(batch);
+  } catch (err) {
+    failure = err;
+  }
+  try {
+    await pipeline.drain();
+  } catch (err) {
+    failure ??= err;
+  }
+  await subscription.close();
+  await writer.close();
+  if (failure !== undefined) throw failure;
 }

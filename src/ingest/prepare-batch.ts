@@ -1,33 +1,38 @@
 /**
  * Turns log records, one at a time as the log reads them, into what their batch's transaction needs,
  * before the transaction starts (pure CPU work, done while the write thread has the previous batches
- * written): the COPY text of its
- * valid rows in one buffer, each record's kind (row, dead letter, duplicate within the batch),
- * transaction_id bits and event hour in typed arrays. Nothing per record is an object, so a batch
- * crosses to the write thread as a handful of transferred buffers, and nothing per record outlives
- * preparation for the garbage collector to trace.
+ * written): the COPY text of its valid rows in one buffer, each record's kind (row, dead letter,
+ * duplicate within the batch), transaction_id bits, order key and event hour in typed arrays. Nothing per
+ * record is an object, so a batch crosses to the write thread as a handful of transferred buffers, and
+ * nothing per record outlives preparation for the garbage collector to trace.
  */
 import { isMarkedAsUntransferable } from 'node:worker_threads';
-import type { LogRecord, RecordSink } from '../log/port.ts';
+import type { RecordSink } from '../log/port.ts';
 import { validateEvent } from '../events/event.ts';
 import { BAIL, encodeEventFast } from '../events/fast-event.ts';
 import { epochHourOf } from '../events/timestamp.ts';
 import { CopyWriter } from '../warehouse/copy-text.ts';
-import { IdTable, idWords } from './id-set.ts';
+import { compareDeliveries } from './delivery-order.ts';
+import { ABSENT, IdTable, idWords } from './id-set.ts';
 
-export const RAW_COLUMNS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'] as const;
+/** The seed's raw columns, as the event gives them. */
+export const EVENT_COLUMNS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'] as const;
+/** The raw table's columns as a COPY line holds them: where the record sat in the log, then the event's. */
+export const RAW_COLUMNS = ['log_partition', 'log_offset', 'log_timestamp_ms', ...EVENT_COLUMNS] as const;
 
-/** A record that becomes a raw row (unless the database already holds its id). */
+/** A record that becomes a raw row (unless the database holds an earlier delivery of its id). */
 export const ROW = 0;
 /** A record that is not a valid event. */
 export const DEAD = 1;
-/** A valid event whose transaction_id came earlier in the same batch. */
+/** A valid event whose transaction_id has an earlier delivery (by delivery-order.ts) in the same batch. */
 export const DUPLICATE = 2;
 
 export interface PreparedBatch {
   count: number;
   partitions: Int32Array;
   offsets: BigInt64Array;
+  /** Record timestamps (ms since the epoch): with partition and offset, the order key of a delivery. */
+  timestamps: Float64Array;
   kinds: Uint8Array;
   /** ROW records: their line in `copy` is [lineStarts[i], lineEnds[i]). */
   lineStarts: Uint32Array;
@@ -36,21 +41,26 @@ export interface PreparedBatch {
   hours: Float64Array;
   /** ROW and DUPLICATE records: transaction_id, 4 words each at 4 * i. */
   ids: Uint32Array;
-  /** COPY text of the ROW records, in order. */
+  /** COPY text of the ROW records, in order; also of rows that a later, earlier-sorting delivery displaced (see `lines`). */
   copy: Buffer;
   /** How many records are ROW. */
   rows: number;
+  /** Lines in `copy`: more than `rows` when a row was displaced after its line was written. */
+  lines: number;
   /** DEAD records: why, and the payload as text. */
   dead: Map<number, { reason: string; payload: string }>;
   /** Lowest and highest offset per partition. */
   ranges: Map<number, { min: bigint; max: bigint }>;
 }
 
+const ARRAYS = ['partitions', 'offsets', 'timestamps', 'kinds', 'lineStarts', 'lineEnds', 'hours', 'ids'] as const;
+
 function emptyBatch(capacity: number): PreparedBatch {
   return {
     count: 0,
     partitions: new Int32Array(capacity),
     offsets: new BigInt64Array(capacity),
+    timestamps: new Float64Array(capacity),
     kinds: new Uint8Array(capacity),
     lineStarts: new Uint32Array(capacity),
     lineEnds: new Uint32Array(capacity),
@@ -58,6 +68,7 @@ function emptyBatch(capacity: number): PreparedBatch {
     ids: new Uint32Array(capacity * 4),
     copy: Buffer.alloc(0),
     rows: 0,
+    lines: 0,
     dead: new Map(),
     ranges: new Map(),
   };
@@ -66,17 +77,18 @@ function emptyBatch(capacity: number): PreparedBatch {
 /** The same arrays, twice as long, holding what `p` holds. */
 function grown(p: PreparedBatch): PreparedBatch {
   const q = emptyBatch(Math.max(16, p.kinds.length * 2));
-  for (const k of ['partitions', 'offsets', 'kinds', 'lineStarts', 'lineEnds', 'hours', 'ids'] as const) (q[k] as Uint8Array).set(p[k] as Uint8Array);
-  return { ...q, count: p.count, rows: p.rows, dead: p.dead, ranges: p.ranges };
+  for (const k of ARRAYS) (q[k] as Uint8Array).set(p[k] as Uint8Array);
+  return { ...q, count: p.count, rows: p.rows, lines: p.lines, dead: p.dead, ranges: p.ranges };
 }
 
 /**
  * Prepares batches one record at a time, as the log reads them (it is the ingest's RecordSink): `add`
- * per record, `cut` where a batch ends. One per ingest: it reuses its scratch id set between batches.
+ * per record, `cut` where a batch ends. One per ingest: it reuses its scratch id table between batches.
  */
 export class BatchPreparer implements RecordSink<PreparedBatch> {
   readonly #decoder = new TextDecoder('utf-8'); // replaces invalid sequences (U+FFFD), never throws
   readonly #capacity: number;
+  /** The batch's ROW records by transaction_id: id → record index. */
   #seen: IdTable;
   #lineGuess = 256;
   #p!: PreparedBatch;
@@ -109,6 +121,7 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
     p.count++;
     p.partitions[i] = partition;
     p.offsets[i] = offset;
+    p.timestamps[i] = timestamp;
     const range = p.ranges.get(partition);
     if (range === undefined) p.ranges.set(partition, { min: offset, max: offset });
     else {
@@ -117,29 +130,46 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
     }
 
     const lineStart = w.length;
+    w.integer(partition);
+    w.byte(9);
+    w.bigint(offset);
+    w.byte(9);
+    w.integer(timestamp);
+    w.byte(9);
+    // The fast path writes the event's fields (or nothing, when it bails); the reference path says why not.
     let hour = encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4);
     if (hour === BAIL) {
       const payload = this.#decoder.decode(value);
       const v = validateEvent(payload, timestamp);
       if (!v.ok) {
+        w.length = lineStart;
         p.kinds[i] = DEAD;
         p.dead.set(i, { reason: v.reason, payload });
         return;
       }
       idWords(v.row.transaction_id, p.ids, i * 4);
-      w.row(RAW_COLUMNS.map((c) => v.row[c]));
+      w.row(EVENT_COLUMNS.map((c) => v.row[c]));
       hour = epochHourOf(v.row.event_time);
     }
-    if (!this.#seen.add(p.ids, i * 4)) {
-      p.kinds[i] = DUPLICATE;
-      w.length = lineStart;
-      return;
+    const earlier = this.#seen.get(p.ids, i * 4);
+    if (earlier !== ABSENT) {
+      if (compareDeliveries(timestamp, partition, offset, p.timestamps[earlier]!, p.partitions[earlier]!, p.offsets[earlier]!) > 0) {
+        p.kinds[i] = DUPLICATE;
+        w.length = lineStart;
+        return;
+      }
+      // This delivery sorts first: the earlier-read one becomes the duplicate. Its line stays in the buffer
+      // (`lines` > `rows`), and the write COPYs the ROW lines one by one.
+      p.kinds[earlier] = DUPLICATE;
+      p.rows--;
     }
+    this.#seen.set(p.ids, i * 4, i);
     p.kinds[i] = ROW;
     p.lineStarts[i] = lineStart;
     p.lineEnds[i] = w.length;
     p.hours[i] = hour;
     p.rows++;
+    p.lines++;
   }
 
   /** The batch of the records added since the last cut; the next one starts empty. */
@@ -151,6 +181,7 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
       ...p,
       partitions: p.partitions.subarray(0, n),
       offsets: p.offsets.subarray(0, n),
+      timestamps: p.timestamps.subarray(0, n),
       kinds: p.kinds.subarray(0, n),
       lineStarts: p.lineStarts.subarray(0, n),
       lineEnds: p.lineEnds.subarray(0, n),
@@ -158,15 +189,9 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
       ids: p.ids.subarray(0, n * 4),
       copy: w.bytesWritten(),
     };
-    if (p.rows > 0) this.#lineGuess = Math.ceil((w.length / p.rows) * 1.1);
+    if (p.lines > 0) this.#lineGuess = Math.ceil((w.length / p.lines) * 1.1);
     this.#begin();
     return batch;
-  }
-
-  /** A whole batch at once (what a log does through `add` and `cut`). */
-  prepare(records: readonly LogRecord[]): PreparedBatch {
-    for (const r of records) this.add(r.partition, r.offset, r.timestamp, r.value);
-    return this.cut();
   }
 }
 
@@ -175,7 +200,7 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
  * pool, but a buffer that does (which cannot be transferred) is simply copied.
  */
 export function preparedTransferList(p: PreparedBatch): ArrayBuffer[] {
-  const buffers = [p.partitions, p.offsets, p.kinds, p.lineStarts, p.lineEnds, p.hours, p.ids, p.copy].map((a) => a.buffer as ArrayBuffer);
+  const buffers = [...ARRAYS.map((k) => p[k].buffer), p.copy.buffer] as ArrayBuffer[];
   return [...new Set(buffers)].filter((b) => !isMarkedAsUntransferable(b));
 }
 

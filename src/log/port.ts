@@ -49,16 +49,34 @@ export interface ConsumeOptions {
   untilIdle: boolean;
   /** Aborting ends the iteration after the current batch; a batch never half-commits. */
   signal?: AbortSignal;
+  /** Batches the log may cut ahead of the consumer (default 1); beyond that it stops fetching until one is taken. */
+  readAhead?: number;
   /**
-   * Where each partition's next record is, as stored in the warehouse (the source of truth).
-   * Adapters start reading there when they can; records below it are filtered by the ingest anyway.
+   * Where to start reading partitions as they are assigned (at the start and after every rebalance), for
+   * a consumer that keeps its positions outside the log (txpipe keeps them beside its rows, in the same
+   * transaction). Partitions left out start at the group's committed position, or at the earliest record.
    */
-  startPositions?: (partitions: number[]) => Promise<Map<number, bigint>>;
+  startAt?: (partitions: number[]) => Promise<ReadonlyMap<number, bigint>>;
+}
+
+/** Batches of one consumer-group member, as an async iterable, and the member itself. */
+export interface Subscription<B> extends AsyncIterable<LogBatch<B>> {
   /**
-   * Awaited when the iteration ends, before the adapter releases its connection: the caller may still be
-   * writing the last batch it received and must be able to commit it.
+   * Leaves the group and releases the connection. The iteration ending does not: a consumer may still be
+   * committing the last batches it took. Idempotent.
    */
-  beforeClose?: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A record to append: the payload as it is, valid or not. */
+export interface AppendRecord {
+  key?: string;
+  value: string;
+}
+
+/** What an append could not publish: the record's index in the call, and the log's reason. */
+export interface AppendResult {
+  refused: { index: number; reason: string }[];
 }
 
 export interface PartitionLag {
@@ -76,13 +94,17 @@ export interface EventLog {
   readonly topic: string;
   /** Creates the topic when missing (partitions from config on Kafka). Idempotent. */
   ensureTopic(): Promise<void>;
-  /** Appends payloads in order; resolves once they are durable in the log. */
-  append(values: string[]): Promise<void>;
   /**
-   * Yields batches from the group's position until idle (untilIdle) or aborted. Records go through
-   * `sink` (see RecordSink); `collectRecords()` is the sink that just keeps them.
+   * Appends records in order; resolves once they are durable in the log. A record's `key` (its
+   * transaction_id, normalised) picks its partition, so every delivery of one transaction shares a
+   * partition and keeps its order; records without a key are spread over the partitions.
    */
-  consume<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncIterable<LogBatch<B>>;
+  append(records: readonly AppendRecord[]): Promise<AppendResult>;
+  /**
+   * Joins the group and yields batches from its position until idle (untilIdle) or aborted. Records go
+   * through `sink` (see RecordSink); `collectRecords()` is the sink that just keeps them.
+   */
+  consume<B>(options: ConsumeOptions, sink: RecordSink<B>): Subscription<B>;
   /** Committed position and end per partition for a group. */
   lag(group: string): Promise<PartitionLag[]>;
   /**

@@ -7,6 +7,8 @@ const special = /[\\\t\n\r]/g;
 const hasSpecial = /[\\\t\n\r]/;
 const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** One field as COPY text (not yet a byte sequence). */
 export function copyField(value: string | null): string {
   if (value === null) return '\\N';
@@ -48,6 +50,32 @@ export class CopyWriter {
     if (n > 48) this.buf.set(src.subarray(from, to), at);
     else for (let i = from; i < to; i++) buf[at++] = src[i]!;
     this.length += n;
+  }
+
+  /** Writes an integer (|n| < 2^53) in decimal, without a string. */
+  integer(n: number): void {
+    this.ensure(17);
+    const buf = this.buf;
+    if (n < 0) {
+      buf[this.length++] = 45; // '-'
+      n = -n;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      buf[--at] = 48 + (n - q * 10);
+      n = q;
+    }
+    buf[--at] = 48 + n;
+  }
+
+  /** Writes a 64-bit integer in decimal (through a string only beyond 2^53). */
+  bigint(n: bigint): void {
+    if (n <= MAX_SAFE && n >= -MAX_SAFE) this.integer(Number(n));
+    else this.text(n.toString());
   }
 
   /** Writes text as UTF-8, unescaped. */

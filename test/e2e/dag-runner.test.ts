@@ -11,7 +11,8 @@ import { silentLogger } from '../../src/observe/logger.ts';
 import type { BulkResult, HourlyMetricsDoc, SearchIndex } from '../../src/search/port.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { migrate, readMigrations, MigrationError } from '../../src/warehouse/migrate.ts';
-import { PostgresWarehouse } from '../../src/warehouse/postgres/postgres-warehouse.ts';
+import { connectWarehouse } from '../../src/runtime.ts';
+import { publishLines } from '../../src/log/publish.ts';
 
 /** An in-memory search index whose upsert can fail or wait on demand. */
 class FakeSearch implements SearchIndex {
@@ -39,7 +40,7 @@ class FakeSearch implements SearchIndex {
 async function loaded(t: Target): Promise<Warehouse> {
   const w = await t.open();
   const log = new EmbeddedEventLog(w, 'transactions');
-  await log.append(generated(900, 4, '2026-08-01T00:00:00Z', 300));
+  await publishLines(log, generated(900, 4, '2026-08-01T00:00:00Z', 300));
   await runIngest({ warehouse: w, log, group: 'g', batchSize: 1000, untilIdle: true, logger: silentLogger });
   return w;
 }
@@ -125,7 +126,7 @@ test('two runs never overlap: the second finds the lock taken', async () => {
   const t = await freshTarget();
   const w = await loaded(t);
   // On PostgreSQL the second runner is another pool, as another process or machine would be.
-  const other = t.kind === 'postgres' ? new PostgresWarehouse({ connectionString: t.env.DATABASE_URL! }) : w;
+  const other = t.kind === 'postgres' ? await connectWarehouse(t.config) : w;
   try {
     const search = new FakeSearch();
     let release!: () => void;

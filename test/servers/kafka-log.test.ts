@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Admin, Producer } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../src/config.ts';
-import { collectRecords, type ConsumeOptions, type LogRecord } from '../../src/log/port.ts';
+import { collectRecords, type AppendRecord, type ConsumeOptions, type LogRecord } from '../../src/log/port.ts';
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 
 const BROKERS = process.env.KAFKA_BROKERS?.trim();
@@ -45,6 +45,9 @@ function settings(partitions: number): KafkaSettings {
   };
 }
 
+/** Records without keys: spread round-robin over the partitions. */
+const unkeyed = (values: readonly string[]): AppendRecord[] => values.map((value) => ({ value }));
+
 const group = () => `txpipe_test_group_${randomBytes(6).toString('hex')}`;
 const fast = { quietMs: 250, heartbeatInterval: 300, sessionTimeout: 10_000, rebalanceTimeout: 10_000 };
 
@@ -56,15 +59,34 @@ async function drain(
 ): Promise<{ records: LogRecord[]; batches: number }> {
   const records: LogRecord[] = [];
   let batches = 0;
-  for await (const batch of log.consume({ maxBatch: 500, untilIdle: true, ...options }, collectRecords())) {
-    batches++;
-    assert.ok(batch.batch.length > 0, 'no empty batches');
-    assert.equal(batch.count, batch.batch.length, 'count is the records cut into the batch');
-    assert.ok(batch.batch.length <= (options.maxBatch ?? 500), 'batch respects maxBatch');
-    records.push(...batch.batch);
-    if (commit) await batch.commit();
+  const subscription = log.consume({ maxBatch: 500, untilIdle: true, ...options }, collectRecords());
+  try {
+    for await (const batch of subscription) {
+      batches++;
+      assert.ok(batch.batch.length > 0, 'no empty batches');
+      assert.equal(batch.count, batch.batch.length, 'count is the records cut into the batch');
+      assert.ok(batch.batch.length <= (options.maxBatch ?? 500), 'batch respects maxBatch');
+      records.push(...batch.batch);
+      if (commit) await batch.commit();
+    }
+  } finally {
+    await subscription.close();
   }
   return { records, batches };
+}
+
+/** Runs `each` on every batch of one subscription, then leaves the group. */
+async function consumeWith(
+  log: KafkaEventLog,
+  options: ConsumeOptions,
+  each: (batch: { batch: LogRecord[]; count: number; commit(): Promise<void> }) => Promise<void>,
+) {
+  const subscription = log.consume(options, collectRecords());
+  try {
+    for await (const batch of subscription) await each(batch);
+  } finally {
+    await subscription.close();
+  }
 }
 
 const id = (r: LogRecord) => `${r.partition}:${r.offset}`;
@@ -102,8 +124,8 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
     const t0 = Date.now();
     const garbage = ['not json {{{', '', '💳 café', 'nul\u0000byte', '{"truncated":', ' '.repeat(3)];
     const values = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ transaction_id: `t${i}`, amount: i / 100 }));
-    await log.append([...values.slice(0, 2500), ...garbage, ...values.slice(2500)]);
-    await log.append(['\uD800 lone surrogate']); // not encodable: the encoder writes U+FFFD
+    await log.append(unkeyed([...values.slice(0, 2500), ...garbage, ...values.slice(2500)]));
+    await log.append(unkeyed(['\uD800 lone surrogate'])); // not encodable: the encoder writes U+FFFD
     // Bytes that are not UTF-8 and a null value, from a producer outside txpipe.
     await raw.send({
       messages: [
@@ -167,21 +189,21 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
 
 test('a slow consumer holds the fetches back and still gets every record once, batches full', async () => {
   const s = settings(3);
-  // One batch ready at most and a tiny client buffer: the stream pauses and resumes many times. A long
+  // One batch ready at most (readAhead 1) and a tiny client buffer: the stream pauses and resumes many times. A long
   // linger: a partial batch is cut only at the end.
-  const log = new KafkaEventLog(s, undefined, { ...fast, readyBatches: 1, bufferedMessages: 10, lingerMs: 1000 });
+  const log = new KafkaEventLog(s, undefined, { ...fast, bufferedMessages: 10, lingerMs: 1000 });
   try {
     await log.ensureTopic();
     const values = Array.from({ length: 6000 }, (_, i) => `v${i}`);
-    for (let i = 0; i < values.length; i += 1000) await log.append(values.slice(i, i + 1000));
+    for (let i = 0; i < values.length; i += 1000) await log.append(unkeyed(values.slice(i, i + 1000)));
     const records: LogRecord[] = [];
     const sizes: number[] = [];
-    for await (const batch of log.consume({ group: group(), maxBatch: 250, untilIdle: true }, collectRecords())) {
+    await consumeWith(log, { group: group(), maxBatch: 250, untilIdle: true }, async (batch) => {
       sizes.push(batch.count);
       records.push(...batch.batch);
       await batch.commit();
       await new Promise((r) => setTimeout(r, 10)); // the consumer is the bottleneck
-    }
+    });
     assert.equal(records.length, values.length);
     assert.deepEqual(new Set(records.map((r) => Buffer.from(r.value).toString())), new Set(values));
     assertPerPartitionOrder(records);
@@ -199,13 +221,13 @@ test('abort stops after the current batch; uncommitted records are delivered aga
   const log = new KafkaEventLog(s, undefined, fast);
   try {
     await log.ensureTopic();
-    await log.append(Array.from({ length: 3000 }, (_, i) => `v${i}`));
+    await log.append(unkeyed(Array.from({ length: 3000 }, (_, i) => `v${i}`)));
     const g = group();
     const controller = new AbortController();
     const committed: LogRecord[] = [];
     let batches = 0;
     let afterAbort = 0;
-    for await (const batch of log.consume({ group: g, maxBatch: 200, untilIdle: false, signal: controller.signal }, collectRecords())) {
+    await consumeWith(log, { group: g, maxBatch: 200, untilIdle: false, signal: controller.signal }, async (batch) => {
       if (controller.signal.aborted) afterAbort++;
       batches++;
       if (batches === 1) {
@@ -214,7 +236,7 @@ test('abort stops after the current batch; uncommitted records are delivered aga
       } else {
         controller.abort(); // abandon this batch: no commit
       }
-    }
+    });
     assert.equal(batches, 2);
     assert.equal(afterAbort, 0, 'no batch yielded after the abort');
 
@@ -232,16 +254,16 @@ test('abort stops after the current batch; uncommitted records are delivered aga
   }
 });
 
-test('startPositions: the consumer starts at the warehouse positions', async () => {
+test('startAt: the consumer starts at the positions it keeps outside Kafka', async () => {
   const s = settings(2);
   const log = new KafkaEventLog(s, undefined, fast);
   try {
     await log.ensureTopic();
-    await log.append(Array.from({ length: 400 }, (_, i) => `v${i}`));
+    await log.append(unkeyed(Array.from({ length: 400 }, (_, i) => `v${i}`)));
     const asked: number[][] = [];
     const { records } = await drain(log, {
       group: group(),
-      startPositions: async (partitions) => {
+      startAt: async (partitions) => {
         asked.push(partitions);
         return new Map(partitions.map((p) => [p, 150n]));
       },
@@ -274,14 +296,14 @@ test('two consumers in one group split the partitions and together see every rec
     const controller = new AbortController();
     const seen: LogRecord[][] = [[], []];
     const runners = [0, 1].map(async (i) => {
-      for await (const batch of log.consume({ group: g, maxBatch: 300, untilIdle: false, signal: controller.signal }, collectRecords())) {
+      await consumeWith(log, { group: g, maxBatch: 300, untilIdle: false, signal: controller.signal }, async (batch) => {
         seen[i]!.push(...batch.batch);
         await batch.commit();
         if (seen[0]!.length + seen[1]!.length >= 4000) controller.abort();
-      }
+      });
     });
     await waitForMembers(g, 2);
-    await log.append(Array.from({ length: 4000 }, (_, i) => `v${i}`));
+    await log.append(unkeyed(Array.from({ length: 4000 }, (_, i) => `v${i}`)));
     const timeout = setTimeout(() => controller.abort(), 30_000);
     await Promise.all(runners);
     clearTimeout(timeout);
@@ -324,15 +346,15 @@ test('untilIdle ends when caught up on its share while another member owns the o
   const log = new KafkaEventLog(s, undefined, fast);
   try {
     await log.ensureTopic();
-    await log.append(Array.from({ length: 1000 }, (_, i) => `v${i}`));
+    await log.append(unkeyed(Array.from({ length: 1000 }, (_, i) => `v${i}`)));
     const g = group();
     const controller = new AbortController();
     let followerRecords = 0;
     const follower = (async () => {
-      for await (const batch of log.consume({ group: g, maxBatch: 100, untilIdle: false, signal: controller.signal }, collectRecords())) {
+      await consumeWith(log, { group: g, maxBatch: 100, untilIdle: false, signal: controller.signal }, async (batch) => {
         followerRecords += batch.count;
         await batch.commit();
-      }
+      });
     })();
     await waitForMembers(g, 1);
     const started = Date.now();

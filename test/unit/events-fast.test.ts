@@ -10,7 +10,7 @@ import { BAIL, encodeEventFast } from '../../src/events/fast-event.ts';
 import { epochHourOf } from '../../src/events/timestamp.ts';
 import { generateEvents } from '../../src/events/generator.ts';
 import { Prng } from '../../src/events/prng.ts';
-import { RAW_COLUMNS } from '../../src/ingest/prepare-batch.ts';
+import { EVENT_COLUMNS } from '../../src/ingest/prepare-batch.ts';
 import { idWords } from '../../src/ingest/id-set.ts';
 import { CopyWriter } from '../../src/warehouse/copy-text.ts';
 
@@ -37,7 +37,7 @@ function check(bytes: Uint8Array, recordMs = RECORD_MS): Result {
   }
   assert.ok(reference.ok, `the fast path accepted what the reference path rejects (${reference.ok ? '' : reference.reason}): ${shown}`);
   const expected = new CopyWriter(256);
-  expected.row(RAW_COLUMNS.map((c) => reference.row[c]));
+  expected.row(EVENT_COLUMNS.map((c) => reference.row[c]));
   const line = w.bytesWritten().subarray(7).toString('utf8');
   assert.equal(line, expected.bytesWritten().toString('utf8'), `same COPY line: ${shown}`);
   const words = new Uint32Array(4);

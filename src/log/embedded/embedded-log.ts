@@ -6,10 +6,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from '../../sql.ts';
 import type { Warehouse } from '../../warehouse/port.ts';
-import type { ConsumeOptions, EventLog, LogBatch, PartitionLag, RecordSink } from '../port.ts';
+import type { AppendRecord, AppendResult, ConsumeOptions, EventLog, LogBatch, PartitionLag, RecordSink, Subscription } from '../port.ts';
 import { formatEpochMs } from '../../events/timestamp.ts';
 import { storableText } from '../../warehouse/storable-text.ts';
 import { lockKey } from '../../warehouse/lock-key.ts';
+import { readConsumerOffsets } from '../../warehouse/consumer-offsets.ts';
 
 const APPEND_CHUNK = 5000;
 
@@ -34,21 +35,27 @@ export class EmbeddedEventLog implements EventLog {
     // The log table comes with the migrations; a topic is just a value in it.
   }
 
-  async append(values: string[]): Promise<void> {
-    for (let i = 0; i < values.length; i += APPEND_CHUNK) {
-      const chunk = values.slice(i, i + APPEND_CHUNK).map(storableText);
+  /** One partition: keys change nothing here, and the table takes any size. */
+  async append(records: readonly AppendRecord[]): Promise<AppendResult> {
+    for (let i = 0; i < records.length; i += APPEND_CHUNK) {
+      const chunk = records.slice(i, i + APPEND_CHUNK).map((r) => storableText(r.value));
       await this.#warehouse.transaction(async (tx) => {
         await tx.query(sql('log/lock_topic'), [lockKey(`txpipe_log:${this.topic}`).toString()]);
         await tx.query(sql('log/append'), [this.topic, formatEpochMs(Date.now()), chunk]);
       });
     }
+    return { refused: [] };
   }
 
-  async *consume<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncIterable<LogBatch<B>> {
+  consume<B>(options: ConsumeOptions, sink: RecordSink<B>): Subscription<B> {
+    return { [Symbol.asyncIterator]: () => this.#read(options, sink), close: async () => {} };
+  }
+
+  async *#read<B>(options: ConsumeOptions, sink: RecordSink<B>): AsyncGenerator<LogBatch<B>> {
     const { signal } = options;
-    // Read the stored position once; afterwards follow it in memory, so the next batch can be read
-    // while the previous one is still being written (its position commits with it).
-    let position = await this.#position(options.group);
+    // Read the start once; afterwards follow it in memory, so the next batch can be read while the
+    // previous one is still being written (its position commits with it).
+    let position = (await options.startAt?.([0]))?.get(0) ?? (await this.#position(options.group));
     while (!signal?.aborted) {
       // In key order straight off the primary key, whatever the statistics say: before the first
       // (auto)analyze of a freshly filled log, the planner guessed a few thousand rows and read every
@@ -75,9 +82,9 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
+  /** The group's committed position: the consumer_offsets row the ingest writes with its rows. */
   async #position(group: string): Promise<bigint> {
-    const rows = await this.#warehouse.query<{ partition: number; next_offset: string }>(sql('log/positions'), [group, this.topic]);
-    return BigInt(rows.find((r) => r.partition === 0)?.next_offset ?? '0');
+    return (await readConsumerOffsets(this.#warehouse, { group, topic: this.topic })).get(0) ?? 0n;
   }
 
   async lag(group: string): Promise<PartitionLag[]> {

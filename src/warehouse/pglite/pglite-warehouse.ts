@@ -1,9 +1,9 @@
 /**
  * Warehouse embedded in the process: PGlite, real PostgreSQL compiled to WASM, under a data directory.
- * PGlite has no COPY FROM STDIN, so batches go in as one set-based INSERT … SELECT from a JSON array.
+ * PGlite has no COPY FROM STDIN: batches are COPYed from its '/dev/blob' device instead.
  */
 import { PGlite } from '@electric-sql/pglite';
-import type { Queryable, Tx, Warehouse } from '../port.ts';
+import type { OpenWriterOptions, Queryable, Tx, Warehouse, Writer, WriterModule, WriterSpec } from '../port.ts';
 import { pgliteParsers } from '../type-parsers.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
@@ -90,6 +90,12 @@ export class PGliteWarehouse implements Warehouse {
     } finally {
       this.#held.delete(key);
     }
+  }
+
+  /** PGlite is one connection in this thread: the writer runs here, on it, one transaction at a time. */
+  async openWriter<Options, In, Out>(spec: WriterSpec<Options>, options: OpenWriterOptions<In>): Promise<Writer<In, Out>> {
+    const module = (await import(spec.module.href)) as WriterModule<Options, In, Out>;
+    return module.createWriter(this, spec.options, options.warn);
   }
 
   async close(): Promise<void> {

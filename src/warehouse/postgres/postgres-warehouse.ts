@@ -2,14 +2,15 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { finished } from 'node:stream/promises';
-import type { Queryable, Tx, Warehouse } from '../port.ts';
+import type { OpenWriterOptions, Queryable, Tx, Warehouse, Writer, WriterSpec } from '../port.ts';
 import { typeParsers } from '../type-parsers.ts';
+import { ThreadWriter } from './writer-thread.ts';
 
 const COPY_CHUNK = 256 * 1024;
 
 export interface PostgresOptions {
   connectionString: string;
-  /** Pool size; ingest needs 1, the DAG 2 (one holds the advisory lock). */
+  /** Pool size (default 4): the DAG needs 2, one of them holding the advisory lock. */
   max?: number;
   /** Session lock_timeout (ms): a statement waiting longer for a lock fails with 55P03 (transient). */
   lockTimeoutMs?: number;
@@ -31,12 +32,12 @@ function queryable(client: Client): Queryable {
 
 export class PostgresWarehouse implements Warehouse {
   readonly kind = 'postgres' as const;
-  readonly connectionString: string;
+  readonly #connectionString: string;
   readonly #pool: pg.Pool;
   readonly #base: Queryable;
 
   constructor(options: PostgresOptions) {
-    this.connectionString = options.connectionString;
+    this.#connectionString = options.connectionString;
     this.#pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 4,
@@ -101,7 +102,16 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
+  async openWriter<Options, In, Out>(spec: WriterSpec<Options>, options: OpenWriterOptions<In>): Promise<Writer<In, Out>> {
+    return new ThreadWriter<In, Out>(this.#connectionString, spec, options);
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
+}
+
+/** The warehouse on a PostgreSQL server (default pool of 4 connections). */
+export function openPostgresWarehouse(options: PostgresOptions): Warehouse {
+  return new PostgresWarehouse(options);
 }

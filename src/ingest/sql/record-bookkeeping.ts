@@ -1,0 +1,54 @@
+/** sql/ingest/bookkeeping.sql: everything a batch records besides its raw rows, in one statement. */
+import { sql } from '../../sql.ts';
+import type { Queryable } from '../../warehouse/port.ts';
+import type { ConsumerKey } from '../../warehouse/consumer-offsets.ts';
+
+export interface DeadLetterRow {
+  partition: number;
+  offset: bigint;
+  /** The payload as storable text (see warehouse/storable-text.ts). */
+  payload: string;
+  reason: string;
+}
+
+export interface DuplicateRow {
+  partition: number;
+  offset: bigint;
+  transactionId: string;
+}
+
+/** A partition's position moves to `nextOffset`, but only if the stored one has not passed `firstOffset`. */
+export interface PositionAdvance {
+  partition: number;
+  firstOffset: bigint;
+  nextOffset: bigint;
+}
+
+export interface Bookkeeping {
+  consumer: ConsumerKey;
+  /** Event hours that received or lost rows, as 'YYYY-MM-DD HH:00:00'. */
+  hours: readonly string[];
+  deadLetters: readonly DeadLetterRow[];
+  duplicates: readonly DuplicateRow[];
+  positions: readonly PositionAdvance[];
+}
+
+/** Records it all and returns how many partitions advanced: fewer than given means a redelivery. */
+export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<number> {
+  const advanced = await tx.query(sql('ingest/bookkeeping'), [
+    b.consumer.topic,
+    b.consumer.group,
+    b.hours,
+    b.deadLetters.map((d) => d.partition),
+    b.deadLetters.map((d) => d.offset.toString()),
+    b.deadLetters.map((d) => d.payload),
+    b.deadLetters.map((d) => d.reason),
+    b.duplicates.map((d) => d.partition),
+    b.duplicates.map((d) => d.offset.toString()),
+    b.duplicates.map((d) => d.transactionId),
+    b.positions.map((p) => p.partition),
+    b.positions.map((p) => p.firstOffset.toString()),
+    b.positions.map((p) => p.nextOffset.toString()),
+  ]);
+  return advanced.length;
+}
