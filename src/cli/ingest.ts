@@ -30,7 +30,9 @@ export function registerIngest(program: Command): void {
         out(
           `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s ` +
             `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(peakRssMB())} MB): ` +
-            `${totals.inserted} new rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied`,
+            `${totals.inserted} new rows, ${totals.duplicates} duplicates, ${totals.deadLetters} dead letters, ${totals.alreadyApplied} already applied` +
+            (totals.replaced > 0 ? `, ${totals.replaced} rows replaced by earlier deliveries` : '') +
+            (totals.restarts > 0 ? `, ${totals.restarts} restarts after outages` : ''),
         );
       });
     });

@@ -5,6 +5,7 @@ import { finished } from 'node:stream/promises';
 import type { OpenWriterOptions, Queryable, Tx, Warehouse, Writer, WriterSpec } from '../port.ts';
 import { typeParsers } from '../type-parsers.ts';
 import { ThreadWriter } from './writer-thread.ts';
+import { isOutage } from '../transient.ts';
 
 const COPY_CHUNK = 256 * 1024;
 
@@ -58,38 +59,59 @@ export class PostgresWarehouse implements Warehouse {
     return this.#base.exec(text);
   }
 
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * A client of the pool, held for `fn`. A connection lost while it is held (a server restart between two
+   * statements) is an 'error' event on the client, which would crash the process without a listener:
+   * the next statement reports it anyway, and the broken client is dropped instead of returned.
+   */
+  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost ??= error;
+    };
+    client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const tx: Tx = {
-        ...queryable(client),
-        copyIn: async (table, columns, data) => {
-          const parts = data instanceof Uint8Array ? [data] : data;
-          if (parts.every((p) => p.length === 0)) return;
-          const cols = columns.map((c) => `"${c}"`).join(', ');
-          const stream = client.query(copyFrom(`COPY ${table} (${cols}) FROM STDIN`));
-          // Views of at most 256 KiB (no copying): the server parses one CopyData message while the next arrives.
-          for (const part of parts) for (let at = 0; at < part.length; at += COPY_CHUNK) stream.write(part.subarray(at, at + COPY_CHUNK));
-          stream.end();
-          await finished(stream);
-        },
-      };
-      const value = await fn(tx);
-      await client.query('COMMIT');
-      return value;
+      return await fn(client);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      if (isOutage(err)) lost ??= err as Error;
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 
-  async withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>) {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const tx: Tx = {
+          ...queryable(client),
+          copyIn: async (table, columns, data) => {
+            const parts = data instanceof Uint8Array ? [data] : data;
+            if (parts.every((p) => p.length === 0)) return;
+            const cols = columns.map((c) => `"${c}"`).join(', ');
+            const stream = client.query(copyFrom(`COPY ${table} (${cols}) FROM STDIN`));
+            // Views of at most 256 KiB (no copying): the server parses one CopyData message while the next arrives.
+            for (const part of parts) for (let at = 0; at < part.length; at += COPY_CHUNK) stream.write(part.subarray(at, at + COPY_CHUNK));
+            stream.end();
+            await finished(stream);
+          },
+        };
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>) {
     // A session-level lock lives on one connection: hold that connection for the whole run.
-    const client = await this.#pool.connect();
-    try {
+    return this.#withClient(async (client) => {
       const [row] = (await client.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key.toString()])).rows;
       if (!row?.ok) return { acquired: false as const };
       try {
@@ -97,9 +119,7 @@ export class PostgresWarehouse implements Warehouse {
       } finally {
         await client.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
       }
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async openWriter<Options, In, Out>(spec: WriterSpec<Options>, options: OpenWriterOptions<In>): Promise<Writer<In, Out>> {

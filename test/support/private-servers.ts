@@ -1,0 +1,199 @@
+/**
+ * Servers of a test's own, to crash and restart without touching the shared ones: a PostgreSQL cluster
+ * (Debian's binaries, as scripts/services/postgres.sh uses) and a one-node Kafka (the jars `services:up`
+ * fetched). Each lives in a temporary directory, on free ports, and is removed by `stop()`.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Admin } from '@platformatic/kafka';
+import { repoRoot } from './cli.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function pgBin(): string {
+  for (const v of ['15', '16', '17']) {
+    const dir = `/usr/lib/postgresql/${v}/bin`;
+    if (existsSync(`${dir}/pg_ctl`)) return dir;
+  }
+  throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (npm run services:up installs them)');
+}
+
+export class PrivatePostgres {
+  readonly url: string;
+  readonly #dir: string;
+  readonly #port: number;
+
+  private constructor(dir: string, port: number) {
+    this.#dir = dir;
+    this.#port = port;
+    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  }
+
+  /** initdb runs as the `postgres` OS user when this is root (it refuses root). */
+  #run(args: string[]): void {
+    const asRoot = process.getuid?.() === 0;
+    const cmd = asRoot ? 'runuser' : args[0]!;
+    const argv = asRoot ? ['-u', 'postgres', '--', ...args] : args.slice(1);
+    execFileSync(cmd, argv, { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  static async start(): Promise<PrivatePostgres> {
+    const dir = mkdtempSync('/var/tmp/txpipe-test-pg-');
+    if (process.getuid?.() === 0)
+      chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    const server = new PrivatePostgres(dir, await freePort());
+    server.#run([`${pgBin()}/initdb`, '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    server.#ctl('start');
+    return server;
+  }
+
+  #ctl(action: 'start' | 'restart' | 'stop'): void {
+    const opts = `-p ${this.#port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    const args = [`${pgBin()}/pg_ctl`, '-D', join(this.#dir, 'data'), '-w', '-l', join(this.#dir, 'log'), '-o', opts];
+    if (action === 'start') this.#run([...args, 'start']);
+    else this.#run([...args, '-m', 'immediate', action]);
+  }
+
+  /** A crash-restart: every connection is cut without a goodbye, and the server recovers from its WAL. */
+  restart(): void {
+    this.#ctl('restart');
+  }
+
+  /** Stops the server (immediately) and holds it down until `start` is called. */
+  down(): void {
+    this.#ctl('stop');
+  }
+
+  up(): void {
+    this.#ctl('start');
+  }
+
+  async createDatabase(name: string): Promise<string> {
+    const admin = new pg.Client({ connectionString: this.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    return this.url.replace(/\/postgres$/, `/${name}`);
+  }
+
+  stop(): void {
+    try {
+      this.#ctl('stop');
+    } catch {
+      // already down
+    }
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+const kafkaJars = join(repoRoot, '.services', 'jars', 'kafka');
+const kafkaLog4j = join(repoRoot, 'scripts', 'services', 'kafka-log4j2.properties');
+
+export class PrivateKafka {
+  readonly brokers: string;
+  readonly #dir: string;
+  #process: ChildProcess | undefined;
+
+  private constructor(dir: string, port: number) {
+    this.#dir = dir;
+    this.brokers = `127.0.0.1:${port}`;
+  }
+
+  #java(args: string[], heap = '256m'): string[] {
+    return [
+      `-Xmx${heap}`,
+      '-XX:TieredStopAtLevel=1',
+      '-Dtxpipe.kafka.loglevel=WARN',
+      `-Dlog4j2.configurationFile=${kafkaLog4j}`,
+      '-cp',
+      `${kafkaJars}/*`,
+      ...args,
+    ];
+  }
+
+  static async start(): Promise<PrivateKafka> {
+    if (!existsSync(kafkaJars)) throw new Error(`no Kafka jars at ${kafkaJars}: run npm run services:up first`);
+    const dir = mkdtempSync('/tmp/txpipe-test-kafka-');
+    const [port, controller] = [await freePort(), await freePort()];
+    const broker = new PrivateKafka(dir, port);
+    writeFileSync(
+      join(dir, 'server.properties'),
+      [
+        'process.roles=broker,controller',
+        'node.id=1',
+        `controller.quorum.voters=1@127.0.0.1:${controller}`,
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        `log.dirs=${join(dir, 'data')}`,
+        'offsets.topic.replication.factor=1',
+        'offsets.topic.num.partitions=1',
+        'transaction.state.log.replication.factor=1',
+        'transaction.state.log.min.isr=1',
+        'share.coordinator.state.topic.replication.factor=1',
+        'share.coordinator.state.topic.min.isr=1',
+        'group.initial.rebalance.delay.ms=0',
+        'auto.create.topics.enable=false',
+        '',
+      ].join('\n'),
+    );
+    const id = execFileSync('java', broker.#java(['kafka.tools.StorageTool', 'random-uuid']))
+      .toString()
+      .trim();
+    execFileSync('java', broker.#java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', join(dir, 'server.properties'), '--ignore-formatted']), {
+      stdio: 'ignore',
+    });
+    await broker.up();
+    return broker;
+  }
+
+  /** Starts the broker (again) and waits until it answers metadata requests. */
+  async up(): Promise<void> {
+    this.#process = spawn('java', this.#java(['kafka.Kafka', join(this.#dir, 'server.properties')], '384m'), { stdio: 'ignore' });
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const admin = new Admin({ clientId: 'txpipe-test-probe', bootstrapBrokers: [this.brokers], retries: 0 });
+      try {
+        await admin.metadata({ topics: [] });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`private Kafka at ${this.brokers} did not start`, { cause: error });
+      } finally {
+        await admin.close().catch(() => {});
+      }
+      await sleep(300);
+    }
+  }
+
+  /** SIGKILL: the broker dies without a word to its clients. */
+  async kill(): Promise<void> {
+    const p = this.#process;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
