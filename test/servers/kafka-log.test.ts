@@ -371,3 +371,43 @@ test('untilIdle ends when caught up on its share while another member owns the o
     await log.close();
   }
 });
+
+test('append publishes every record it can: one the broker refuses is reported by index, the others land in order', async () => {
+  const s = settings(2);
+  const log = new KafkaEventLog(s, undefined, fast);
+  try {
+    await log.ensureTopic();
+    // Larger than the topic's max.message.bytes (the broker's 1 MiB default): refused before sending.
+    const first = await log.append([
+      { key: 'k1', value: 'a' },
+      { key: 'k1', value: 'x'.repeat(1_100_000) },
+      { key: 'k1', value: 'b' },
+    ]);
+    assert.deepEqual(
+      first.refused.map((r) => r.index),
+      [1],
+    );
+    assert.match(first.refused[0]!.reason, /1100002 bytes, larger than the topic's max\.message\.bytes \(1048588\)/);
+    // The topic's limit lowered behind the appender's back: now the broker itself refuses, per partition.
+    await adminClient().incrementalAlterConfigs({
+      resources: [{ resourceType: 2, resourceName: s.topic, configs: [{ name: 'max.message.bytes', configOperation: 0, value: '2000' }] }],
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const values = ['c', 'y'.repeat(5000), 'd', 'e', 'z'.repeat(3000), 'f'];
+    const second = await log.append(values.map((value) => ({ key: 'k1', value })));
+    assert.deepEqual(
+      second.refused.map((r) => r.index),
+      [1, 4],
+    );
+    assert.match(second.refused[0]!.reason, /MESSAGE_TOO_LARGE/);
+    const { records } = await drain(log, { group: group() });
+    assert.deepEqual(
+      records.map((r) => Buffer.from(r.value).toString()),
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+      'every other record, once, in order on its partition',
+    );
+    assert.equal(new Set(records.map((r) => r.partition)).size, 1, 'one key, one partition');
+  } finally {
+    await log.close();
+  }
+});
