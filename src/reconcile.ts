@@ -141,7 +141,7 @@ export async function reconcileAll(
 }
 
 async function derivedChecks(rt: Pick<Runtime, 'warehouse' | 'config'>, search: SearchIndex | undefined): Promise<Check[]> {
-  const documents = search ? await search.readAll() : [];
+  const documents = search ? await readDocuments(search) : [];
   return rt.warehouse.transaction(async (tx) => {
     await tx.exec(sql('reconcile/snapshot'));
     const queued = await queuedHours(tx);
@@ -155,6 +155,15 @@ async function derivedChecks(rt: Pick<Runtime, 'warehouse' | 'config'>, search: 
     }
     return checks;
   });
+}
+
+async function readDocuments(search: SearchIndex): Promise<HourlyMetricsDoc[]> {
+  try {
+    return await search.readAll();
+  } catch (err) {
+    // The CLI prints the cause after this line (describeError).
+    throw new Error(`reading the documents from ${search.kind} (index ${search.name}) failed`, { cause: err });
+  }
 }
 
 function skippedDocuments(): Check {
