@@ -9,8 +9,8 @@ import { cli, runCli } from '../support/cli.ts';
 import { freshTarget, type Target } from '../support/target.ts';
 import { edgeCaseMessages, generated } from '../support/events.ts';
 import { expectedMetrics, sameDecimal } from '../support/expected.ts';
+import { ingestMessages } from '../support/ingest.ts';
 import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
-import { runIngest } from '../../src/ingest/ingest.ts';
 import { runDag, runSingleTask } from '../../src/dag/runner.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
 import { MAX_LISTED_DIFFERENCES, reconcileAll, type Check, type FullReconciliation } from '../../src/reconcile.ts';
@@ -34,8 +34,7 @@ function summary(r: FullReconciliation): Record<string, [boolean, number, number
 async function pipeline(t: Target, messages: string[], runTheDag = true): Promise<{ w: Warehouse; log: EmbeddedEventLog }> {
   const w = await t.open();
   const log = new EmbeddedEventLog(w, t.config.topic);
-  await log.append(messages);
-  await runIngest({ warehouse: w, log, group: t.config.group, batchSize: 1000, untilIdle: true, logger: silentLogger });
+  await ingestMessages(w, t.config, messages);
   if (runTheDag) {
     const run = await runDag({ warehouse: w, logger: silentLogger }, { logicalDate: '2026-03-01T10:00:00Z', runType: 'manual', ...policy });
     assert.equal(run.state, 'success', run.error);
@@ -130,8 +129,7 @@ test('hours the DAG has not processed yet are pending, not differences, at every
       event_time: '2026-03-01T08:20:00Z',
       processing_time: '2026-03-01T12:00:00Z',
     });
-    await log.append([late]);
-    await runIngest({ warehouse: w, log, group: t.config.group, batchSize: 1000, untilIdle: true, logger: silentLogger });
+    await ingestMessages(w, t.config, [late]);
     r = await reconcileIn(t, w, log);
     assert.equal(r.ok, true, JSON.stringify(r.checks));
     assert.deepEqual(summary(r), {

@@ -8,10 +8,8 @@ import { cli, runCli } from '../support/cli.ts';
 import { freshTarget, testName } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
+import { ingestInto } from '../support/ingest.ts';
 import { dropIndex, opensearchUrl, readDocuments } from '../support/search-server.ts';
-import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
-import { runIngest } from '../../src/ingest/ingest.ts';
-import { silentLogger } from '../../src/observe/logger.ts';
 import type { Check, FullReconciliation } from '../../src/reconcile.ts';
 
 async function documentsCheck(env: Record<string, string>): Promise<{ code: number | null; check: Check; all: FullReconciliation }> {
@@ -34,11 +32,7 @@ test('reconcile compares every document with its hourly_metrics row: a tampered,
   const t = await freshTarget({ OPENSEARCH_URL: opensearchUrl(), TXPIPE_INDEX: index }, 'postgres');
   try {
     const messages = generated(3000, 81, '2026-04-30T22:00:00Z', 600);
-    const w = await t.open();
-    const log = new EmbeddedEventLog(w, t.config.topic);
-    await log.append(messages);
-    await runIngest({ warehouse: w, log, group: t.config.group, batchSize: 1000, untilIdle: true, logger: silentLogger });
-    await w.close();
+    await ingestInto(t, messages);
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
 
     const docs = await readDocuments(index);
