@@ -67,7 +67,7 @@ export async function soak(kafkaBrokers: string, seconds: number, rate: number, 
     const killEvery = Math.max(10, Math.floor(seconds / 5)) * 1000;
     let nextKill = killEvery;
     let restarted = false;
-    for (let tick = 0; ; tick++) {
+    for (;;) {
       const elapsed = performance.now() - started;
       if (elapsed >= seconds * 1000) break;
       const due = Math.floor((elapsed / 1000) * rate) - lines.length;

@@ -6,7 +6,8 @@
  */
 import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
-import type { HourlyMetricsDoc } from '../search/port.ts';
+import type { HourlyMetricsDoc, SearchIndex } from '../search/port.ts';
+import { errorStatus, isRetryableError } from '../search/bulk.ts';
 import type { TaskContext, TaskSummary } from './task-context.ts';
 
 const CHUNK = 5000;
@@ -33,6 +34,20 @@ export class IndexingError extends Error {
   override name = 'IndexingError';
 }
 
+/**
+ * A call to the engine whose failure to reach it at all (refused, reset, timed out: no HTTP answer)
+ * names the engine: the client's own message ("read ECONNRESET", "socket hang up") does not say which
+ * server it could not reach. The client's error stays as the cause.
+ */
+async function atEngine<T>(search: SearchIndex, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (errorStatus(err) !== undefined || !isRetryableError(err)) throw err;
+    throw new IndexingError(`${search.kind} is unreachable (index ${search.name}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary> {
   if (!ctx.search) {
     const reason = 'no search engine configured (set ELASTICSEARCH_URL or OPENSEARCH_URL); hourly_metrics stays in PostgreSQL';
@@ -40,13 +55,13 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
     return { skipped: reason };
   }
   const search = ctx.search;
-  await search.ensure();
+  await atEngine(search, () => search.ensure());
   await ctx.warehouse.exec(sql('transform/index_drop_orphans'));
   let indexed = 0;
   for (;;) {
     const rows = await ctx.warehouse.query<MetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
     if (rows.length === 0) break;
-    const result = await search.upsert(rows.map(toDocument));
+    const result = await atEngine(search, () => search.upsert(rows.map(toDocument)));
     if (result.failures.length > 0) {
       const sample = result.failures
         .slice(0, 3)
