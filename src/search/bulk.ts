@@ -89,7 +89,8 @@ export function extractBulkOutcome(response: unknown, sent: readonly PreparedDoc
       return;
     }
     const status = result.status;
-    if (status >= 200 && status <= 299 && !result.error) {
+    // A removal of a document that is not there has nothing left to do.
+    if ((status >= 200 && status <= 299 && !result.error) || (!doc.doc && status === 404)) {
       outcome.indexed++;
     } else if (isRetryableStatus(status)) {
       outcome.retry.push({ doc, status, reason: failureReason(result.error) });

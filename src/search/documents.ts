@@ -142,7 +142,8 @@ export interface PreparedDoc {
   id: string;
   index: string;
   eventMs: number;
-  doc: HourlyMetricsDoc;
+  /** The document to write; absent for a removal (the hour has no metrics any more). */
+  doc?: HourlyMetricsDoc;
 }
 
 /**
@@ -150,6 +151,14 @@ export interface PreparedDoc {
  * (the last occurrence wins, as it would in an ordered bulk request; keeping one makes per-item retries
  * safe), sorted by event_hour. Throws RangeError on an invalid event_hour.
  */
+/** Removals of the documents of these hours ('YYYY-MM-DDTHH:00:00Z'), each from its monthly index. */
+export function prepareRemovals(name: string, eventHours: readonly string[]): PreparedDoc[] {
+  return [...new Set(eventHours)].map((id) => {
+    const eventMs = parseEventHour(id);
+    return { id, index: monthlyIndexNameAt(name, eventMs), eventMs };
+  });
+}
+
 export function prepareDocuments(name: string, docs: readonly HourlyMetricsDoc[]): PreparedDoc[] {
   const byId = new Map<string, PreparedDoc>();
   for (const raw of docs) {
@@ -182,13 +191,16 @@ export function splitByRetention(docs: readonly PreparedDoc[], retentionDays: nu
   return { horizonMs, kept, skipped };
 }
 
-export type BulkAction = { index: { _index: string; _id: string } };
+export type BulkAction = { index: { _index: string; _id: string } } | { delete: { _index: string; _id: string } };
 export type BulkLine = BulkAction | HourlyMetricsDoc;
 
 /** Bulk `index` operations (full overwrite) for prepared documents: action line then document, per doc. */
 export function buildBulkOperations(docs: readonly PreparedDoc[]): BulkLine[] {
   const lines: BulkLine[] = [];
-  for (const d of docs) lines.push({ index: { _index: d.index, _id: d.id } }, d.doc);
+  for (const d of docs) {
+    if (d.doc) lines.push({ index: { _index: d.index, _id: d.id } }, d.doc);
+    else lines.push({ delete: { _index: d.index, _id: d.id } });
+  }
   return lines;
 }
 

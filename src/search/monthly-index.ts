@@ -17,6 +17,7 @@ import {
   indexPattern,
   parseEventHour,
   prepareDocuments,
+  prepareRemovals,
   retentionPolicyId,
   splitByRetention,
   type BulkLine,
@@ -154,6 +155,16 @@ export abstract class MonthlySearchIndex implements SearchIndex {
     const touched = [...new Set(split.kept.map((d) => d.index))];
     if (touched.length > 0 && result.indexed > 0) await this.engineRefresh(touched);
     return { ...result, skipped: split.skipped.map((d) => d.id) };
+  }
+
+  async remove(eventHours: readonly string[]): Promise<BulkResult> {
+    const removals = prepareRemovals(this.name, eventHours);
+    if (removals.length === 0) return { indexed: 0, failures: [] };
+    if (!this.#ensured) await this.ensure();
+    const result = await writeBulk(removals, (lines) => this.engineBulk(lines), { retry: this.retry, log: this.log });
+    const touched = [...new Set(removals.map((d) => d.index))];
+    if (result.indexed > 0) await this.engineRefresh(touched).catch(() => {}); // a month index may not exist
+    return result;
   }
 
   async readAll(): Promise<HourlyMetricsDoc[]> {

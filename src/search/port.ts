@@ -20,7 +20,7 @@ export interface BulkFailure {
 }
 
 export interface BulkResult {
-  /** Documents written (created or overwritten). */
+  /** Documents written (created or overwritten), or removed. */
   indexed: number;
   /** Per-document failures after retries; a non-empty list fails the task. */
   failures: BulkFailure[];
@@ -39,6 +39,8 @@ export interface SearchIndex {
   ensure(): Promise<void>;
   /** Upserts documents by _id = event_hour with the bulk API, retrying 429/5xx with backoff. */
   upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult>;
+  /** Removes the documents of these event hours (their metrics rows are gone); a missing one is no failure. */
+  remove(eventHours: readonly string[]): Promise<BulkResult>;
   /** Reads every document back, sorted by event_hour (tests, reconcile). */
   readAll(): Promise<HourlyMetricsDoc[]>;
   close(): Promise<void>;

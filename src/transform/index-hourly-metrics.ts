@@ -6,7 +6,7 @@
  */
 import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
-import type { HourlyMetricsDoc, SearchIndex } from '../search/port.ts';
+import type { BulkFailure, HourlyMetricsDoc, SearchIndex } from '../search/port.ts';
 import { errorStatus, isRetryableError } from '../search/bulk.ts';
 import type { TaskContext, TaskSummary } from './task-context.ts';
 
@@ -28,6 +28,13 @@ export function toDocument(r: MetricsRow): HourlyMetricsDoc {
     late_transactions: Number(r.late_transactions),
     late_ratio: r.late_ratio,
   };
+}
+
+function sampleOf(failures: readonly BulkFailure[]): string {
+  return failures
+    .slice(0, 3)
+    .map((f) => `${f.id}: ${f.status} ${f.reason}`)
+    .join('; ');
 }
 
 export class IndexingError extends Error {
@@ -56,23 +63,29 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
   }
   const search = ctx.search;
   await atEngine(search, () => search.ensure());
-  await ctx.warehouse.exec(sql('transform/index_drop_orphans'));
   let indexed = 0;
+  let removed = 0;
+  for (;;) {
+    const gone = (await ctx.warehouse.query<{ event_hour: string }>(sql('transform/index_pending_removals'), [CHUNK])).map((r) => r.event_hour);
+    if (gone.length === 0) break;
+    const result = await atEngine(search, () => search.remove(gone.map(toRfc3339)));
+    if (result.failures.length > 0)
+      throw new IndexingError(`${result.failures.length} document removal(s) refused by ${search.kind} (${sampleOf(result.failures)})`);
+    await ctx.warehouse.query(sql('transform/index_done_hours'), [gone]);
+    removed += gone.length;
+  }
   for (;;) {
     const rows = await ctx.warehouse.query<MetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
     if (rows.length === 0) break;
     const result = await atEngine(search, () => search.upsert(rows.map(toDocument)));
-    if (result.failures.length > 0) {
-      const sample = result.failures
-        .slice(0, 3)
-        .map((f) => `${f.id}: ${f.status} ${f.reason}`)
-        .join('; ');
-      throw new IndexingError(`${result.failures.length} document(s) rejected by ${search.kind} (${sample})`);
-    }
+    if (result.failures.length > 0)
+      throw new IndexingError(`${result.failures.length} document(s) rejected by ${search.kind} (${sampleOf(result.failures)})`);
     await ctx.warehouse.query(sql('transform/index_done_hours'), [rows.map((r) => r.event_hour)]);
     indexed += rows.length;
     if (rows.length < CHUNK) break;
   }
-  ctx.logger.info(`indexed ${indexed} hourly_metrics document(s) into ${search.kind} ${search.name}`);
-  return { indexed };
+  ctx.logger.info(
+    `indexed ${indexed} hourly_metrics document(s) into ${search.kind} ${search.name}${removed > 0 ? `, removed ${removed} of emptied hours` : ''}`,
+  );
+  return removed > 0 ? { indexed, removed } : { indexed };
 }

@@ -17,7 +17,9 @@ export async function refreshViews(ctx: TaskContext): Promise<TaskSummary> {
     let changed: string[] = [];
     if (hours.length > 0) {
       changed = (await tx.query<{ event_hour: string }>(sql('transform/metrics_upsert_hours'), [hours])).map((r) => r.event_hour);
-      await tx.query(sql('transform/metrics_delete_empty_hours'), [hours]);
+      // An hour left without rows loses its metrics row; its document goes too (queued like a change).
+      const emptied = await tx.query<{ event_hour: string }>(sql('transform/metrics_delete_empty_hours'), [hours]);
+      changed.push(...emptied.map((r) => r.event_hour));
     }
     if (changed.length > 0) await tx.query(sql('transform/queue_index_hours'), [changed]);
     ctx.logger.info(`refreshed hourly_metrics for ${hours.length} hour(s)${ctx.fullRefresh ? ' [full refresh]' : ''}, ${changed.length} changed`);

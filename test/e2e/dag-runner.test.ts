@@ -31,6 +31,10 @@ class FakeSearch implements SearchIndex {
     for (const d of docs) this.docs.set(d.event_hour, { ...d });
     return { indexed: docs.length, failures: [] };
   }
+  async remove(hours: readonly string[]): Promise<BulkResult> {
+    for (const h of hours) this.docs.delete(h);
+    return { indexed: hours.length, failures: [] };
+  }
   async readAll() {
     return [...this.docs.values()].sort((a, b) => a.event_hour.localeCompare(b.event_hour));
   }

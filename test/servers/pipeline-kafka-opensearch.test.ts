@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 import { join } from 'node:path';
-import { cli, cliEnv, repoRoot } from '../support/cli.ts';
+import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
 import { edgeCaseMessages, generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
@@ -240,6 +241,70 @@ test('two ingest processes in one group share the partitions, stop cleanly on SI
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
   } finally {
+    await dropIndex(opensearch, index);
+    await deleteTopic(t);
+    await t.cleanup();
+  }
+});
+
+test('an hour emptied by an earlier-sorting resend on another partition loses its metrics row and its document', async () => {
+  const { t, index, opensearch } = await target(2);
+  const raw = new Producer({ clientId: 'txpipe-test-raw', bootstrapBrokers: t.config.kafka!.brokers, serializers: stringSerializers });
+  try {
+    await cli(['migrate'], t.env);
+    const log = new KafkaEventLog(t.config.kafka!);
+    await log.ensureTopic();
+    await log.close();
+    const event = (hour: string, amount: string) =>
+      JSON.stringify({
+        transaction_id: '77777777-0000-4000-8000-000000000001',
+        user_id: '77777777-0000-4000-8000-000000000002',
+        amount,
+        currency: 'EUR',
+        status: 'ok',
+        event_time: `2026-04-01T${hour}:10:00Z`,
+        processing_time: `2026-04-01T${hour}:10:01Z`,
+      });
+    const other = JSON.stringify({ ...JSON.parse(event('11', '1')), transaction_id: '77777777-0000-4000-8000-000000000003' });
+    const t0 = BigInt(Date.now());
+    await raw.send({
+      messages: [
+        { topic: t.config.topic, partition: 0, value: event('10', '5'), timestamp: t0 },
+        { topic: t.config.topic, partition: 0, value: other, timestamp: t0 },
+      ],
+    });
+    await cli(['ingest', '--until-idle'], t.env);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    assert.deepEqual(
+      (await readIndex(opensearch, index)).map((h) => h._id),
+      ['2026-04-01T10:00:00Z', '2026-04-01T11:00:00Z'],
+    );
+
+    // The same transaction on the other partition, stamped earlier: it wins, and hour 10 is left empty.
+    await raw.send({ messages: [{ topic: t.config.topic, partition: 1, value: event('12', '7'), timestamp: t0 - 60_000n }] });
+    await cli(['ingest', '--until-idle'], t.env);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env)) as MetricsJson[];
+    assert.deepEqual(
+      metrics.map((m) => [m.event_hour, m.total_transactions, m.total_amount]),
+      [
+        ['2026-04-01T11:00:00Z', 1, 1],
+        ['2026-04-01T12:00:00Z', 1, 7],
+      ],
+    );
+    const hits = await readIndex(opensearch, index);
+    assert.deepEqual(
+      hits.map((h) => [h._id, h._source.total_amount]),
+      [
+        ['2026-04-01T11:00:00Z', 1],
+        ['2026-04-01T12:00:00Z', 7],
+      ],
+      'the emptied hour has no document any more',
+    );
+    const r = await runCli(['reconcile'], t.env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  } finally {
+    await raw.close();
     await dropIndex(opensearch, index);
     await deleteTopic(t);
     await t.cleanup();

@@ -98,13 +98,13 @@ test('prepareDocuments keeps exactly the five fields, one doc per _id (last wins
   const extra = { ...doc('2026-01-01T14:00:00Z', 2), note: 'dropped' } as HourlyMetricsDoc;
   const prepared = prepareDocuments('hm', [extra, doc('2026-01-01T13:00:00.000Z', 1), doc('2026-01-01T13:00:00Z', 3)]);
   assert.deepEqual(
-    prepared.map((p) => [p.index, p.id, p.doc.total_transactions]),
+    prepared.map((p) => [p.index, p.id, p.doc!.total_transactions]),
     [
       ['hm-2026.01', '2026-01-01T13:00:00Z', 3],
       ['hm-2026.01', '2026-01-01T14:00:00Z', 2],
     ],
   );
-  assert.deepEqual(Object.keys(prepared[1]!.doc), ['event_hour', 'total_transactions', 'total_amount', 'late_transactions', 'late_ratio']);
+  assert.deepEqual(Object.keys(prepared[1]!.doc!), ['event_hour', 'total_transactions', 'total_amount', 'late_transactions', 'late_ratio']);
   assert.deepEqual(fromSource({ ...extra, _x: 1 }), doc('2026-01-01T14:00:00Z', 2));
 });
 

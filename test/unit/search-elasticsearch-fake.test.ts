@@ -185,7 +185,16 @@ class FakeElasticsearch {
       const items: unknown[] = [];
       let errors = false;
       for (let i = 0; i < lines.length; i += 2) {
-        const action = JSON.parse(lines[i]!).index as { _index: string; _id: string };
+        const parsed = JSON.parse(lines[i]!) as { index?: { _index: string; _id: string }; delete?: { _index: string; _id: string } };
+        if (parsed.delete) {
+          // A delete action has no document line; a missing index or document answers 404, as Elasticsearch does.
+          const { _index, _id } = parsed.delete;
+          const found = this.indices.get(_index)?.docs.delete(_id) ?? false;
+          items.push({ delete: { _index, _id, status: found ? 200 : 404, result: found ? 'deleted' : 'not_found' } });
+          i--;
+          continue;
+        }
+        const action = parsed.index!;
         const doc = JSON.parse(lines[i + 1]!) as Record<string, unknown>;
         if (this.rejectItemsOnce.delete(action._id)) {
           errors = true;
@@ -353,6 +362,26 @@ test('upsert(): _bulk NDJSON, 429 retried, idempotent re-upsert, late arrival, r
     assert.deepEqual(await index.upsert([late]), { indexed: 1, failures: [], skipped: [] });
     assert.equal(fake.count(), 3);
     assert.deepEqual(await index.readAll(), [docs[0], late, docs[2]]);
+  });
+});
+
+test('remove(): delete actions in the monthly index of each hour; a document already gone is no failure', async () => {
+  await withFake(async (fake, index) => {
+    const docs = [doc('2026-01-01T13:00:00Z', 5), doc('2026-02-01T00:00:00Z', 2)];
+    await index.upsert(docs);
+    const before = fake.bulkRequests().length;
+    const removed = await index.remove(['2026-02-01T00:00:00Z', '2026-03-05T10:00:00Z']);
+    assert.deepEqual(removed, { indexed: 2, failures: [] });
+    const lines = fake
+      .bulkRequests()
+      [before]!.body.split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines, [
+      { delete: { _index: 'hourly_metrics-2026.02', _id: '2026-02-01T00:00:00Z' } },
+      { delete: { _index: 'hourly_metrics-2026.03', _id: '2026-03-05T10:00:00Z' } },
+    ]);
+    assert.deepEqual(await index.readAll(), [docs[0]]);
   });
 });
 
