@@ -3,7 +3,7 @@
  * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
  */
 import { z } from 'zod';
-import { DEFAULT_SCHEDULE } from './dag/process-kafka-to-postgres.ts';
+import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

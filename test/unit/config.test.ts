@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 
 test('no configuration means the embedded default', () => {
@@ -58,4 +60,21 @@ test('empty values count as unset', () => {
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.kafka, undefined);
   assert.equal(c.search, undefined);
+});
+
+test('config.ts loads none of the DAG task modules', () => {
+  // Follows the static relative imports from src/config.ts: settings must load without the pipeline.
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gm)) visit(resolve(dirname(file), m[1]!));
+  };
+  visit(join(import.meta.dirname, '..', '..', 'src', 'config.ts'));
+  const reached = [...seen].map((f) => relative(join(import.meta.dirname, '..', '..'), f));
+  assert.ok(reached.includes('src/dag/constants.ts'), reached.join(', '));
+  assert.deepEqual(
+    reached.filter((f) => f.startsWith('src/transform/') || f === 'src/dag/process-kafka-to-postgres.ts'),
+    [],
+  );
 });
