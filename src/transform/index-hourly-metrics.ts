@@ -7,19 +7,12 @@
 import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
 import type { HourlyMetricsDoc } from '../search/port.ts';
+import type { HourlyMetricsRow } from './hourly-metrics.ts';
 import type { TaskContext, TaskSummary } from './task-context.ts';
 
 const CHUNK = 5000;
 
-interface MetricsRow {
-  event_hour: string;
-  total_transactions: string;
-  total_amount: string;
-  late_transactions: string;
-  late_ratio: number;
-}
-
-export function toDocument(r: MetricsRow): HourlyMetricsDoc {
+export function toDocument(r: HourlyMetricsRow): HourlyMetricsDoc {
   return {
     event_hour: toRfc3339(r.event_hour),
     total_transactions: Number(r.total_transactions),
@@ -44,7 +37,7 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
   await ctx.warehouse.exec(sql('transform/index_drop_orphans'));
   let indexed = 0;
   for (;;) {
-    const rows = await ctx.warehouse.query<MetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
+    const rows = await ctx.warehouse.query<HourlyMetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
     if (rows.length === 0) break;
     const result = await search.upsert(rows.map(toDocument));
     if (result.failures.length > 0) {

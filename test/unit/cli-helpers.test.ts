@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { intFlag, isoFlag, previousHour, ratioFlag } from '../../src/cli/flags.ts';
 import { CopyWriter, encodeCopyRows } from '../../src/warehouse/copy-text.ts';
 import { table } from '../../src/cli/table.ts';
-import { metricsCsv, metricsJson } from '../../src/cli/metrics.ts';
+import { metricsCsv, metricsJson } from '../../src/cli/format-metrics.ts';
 import { storableText } from '../../src/warehouse/storable-text.ts';
 import { lockKey } from '../../src/warehouse/lock-key.ts';
 
