@@ -20,6 +20,12 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       [['generate', '--count', '10', '--start', 'yesterday'], {}, /--start.*RFC 3339/],
       [['ingest'], {}, /exactly one of --until-idle or --follow/],
       [['dag', 'run', 'some_other_dag'], {}, /unknown DAG "some_other_dag"/],
+      [
+        ['dag', 'backfill', 'process_kafka_to_postgres', '--from', '2026-06-01T02:00:00Z', '--to', '2026-06-01T01:00:00Z'],
+        {},
+        /--to must be after --from/,
+      ],
+      [['dag', 'backfill', 'process_kafka_to_postgres', '--from', '2020-01-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], {}, /at most five years/],
       [['metrics', 'hourly', '--format', 'xml'], {}, /--format.*table, json, csv/],
       [['produce', '--file', '/nonexistent/file.ndjson'], {}, /cannot read \/nonexistent\/file.ndjson/],
       [['status'], { TXPIPE_BATCH_SIZE: '0' }, /TXPIPE_BATCH_SIZE/],
