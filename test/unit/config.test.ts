@@ -1,3 +1,4 @@
+/** loadConfig at its own module (src/config.ts; src/index.ts re-exports it), and the rule that settings load without the pipeline. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ test('a wrong value is one line naming the setting', () => {
     [{ KAFKA_SASL_MECHANISM: 'PLAIN' }, /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/],
     [{ TXPIPE_INDEX: 'Hourly Metrics' }, /^TXPIPE_INDEX: must be a lowercase index name/],
     [{ TXPIPE_LOG_LEVEL: 'loud' }, /^TXPIPE_LOG_LEVEL: /],
+    [{ KIBANA_URL: 'kibana:5601' }, /^KIBANA_URL: must be an http:\/\/ or https:\/\/ URL \(got "kibana:5601"\)$/],
+    [{ OPENSEARCH_DASHBOARDS_URL: 'not a url' }, /^OPENSEARCH_DASHBOARDS_URL: /],
   ];
   for (const [env, message] of bad) {
     assert.throws(
@@ -53,6 +56,21 @@ test('a wrong value is one line naming the setting', () => {
       (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('\n'),
     );
   }
+});
+
+test('Kibana and OpenSearch Dashboards settings are read for `dashboards import`', () => {
+  const c = loadConfig({
+    KIBANA_URL: 'https://kibana:5601/base',
+    KIBANA_SPACE: 'team-a',
+    KIBANA_API_KEY: 'aWQ6a2V5',
+    OPENSEARCH_DASHBOARDS_URL: 'http://osd:5601',
+    OPENSEARCH_DASHBOARDS_USERNAME: 'admin',
+    OPENSEARCH_DASHBOARDS_PASSWORD: ' ',
+  });
+  assert.deepEqual(c.dashboards, {
+    kibana: { url: 'https://kibana:5601/base', space: 'team-a', apiKey: 'aWQ6a2V5', username: undefined, password: undefined },
+    opensearchDashboards: { url: 'http://osd:5601', username: 'admin', password: undefined },
+  });
 });
 
 test('empty values count as unset', () => {
