@@ -1,3 +1,4 @@
+/** Tests internals: the CLI's flag parsers and output formats, COPY text, storable text, lock keys and error lines. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
