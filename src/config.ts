@@ -3,7 +3,7 @@
  * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
  */
 import { z } from 'zod';
-import { DEFAULT_SCHEDULE } from './dag/process-kafka-to-postgres.ts';
+import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -14,6 +14,12 @@ const optionalUrl = z
   .trim()
   .transform((s) => (s === '' ? undefined : s))
   .pipe(z.url().optional())
+  .optional();
+const optionalHttpUrl = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional())
   .optional();
 const optionalText = z
   .string()
@@ -73,6 +79,14 @@ const schema = z.object({
   TXPIPE_TASK_RETRIES: int(0, 100).default(2),
   TXPIPE_RETRY_DELAY_MS: int(0, 3_600_000).default(2000),
   TXPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  KIBANA_URL: optionalHttpUrl,
+  KIBANA_SPACE: optionalText,
+  KIBANA_API_KEY: optionalText,
+  KIBANA_USERNAME: optionalText,
+  KIBANA_PASSWORD: optionalText,
+  OPENSEARCH_DASHBOARDS_URL: optionalHttpUrl,
+  OPENSEARCH_DASHBOARDS_USERNAME: optionalText,
+  OPENSEARCH_DASHBOARDS_PASSWORD: optionalText,
 });
 
 export type Env = z.infer<typeof schema>;
@@ -101,6 +115,15 @@ export interface SearchSettings {
   rejectUnauthorized: boolean;
 }
 
+/**
+ * Where `txpipe dashboards import` sends the saved objects when no flag names a target (flags win).
+ * Both URLs may be set; the command then needs a flag to choose.
+ */
+export interface DashboardsSettings {
+  kibana: { url?: string; space?: string; apiKey?: string; username?: string; password?: string };
+  opensearchDashboards: { url?: string; username?: string; password?: string };
+}
+
 export interface Config {
   dataDir: string;
   databaseUrl?: string;
@@ -113,6 +136,7 @@ export interface Config {
   taskRetries: number;
   retryDelayMs: number;
   logLevel: Env['TXPIPE_LOG_LEVEL'];
+  dashboards: DashboardsSettings;
 }
 
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
@@ -140,6 +164,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskRetries: e.TXPIPE_TASK_RETRIES,
     retryDelayMs: e.TXPIPE_RETRY_DELAY_MS,
     logLevel: e.TXPIPE_LOG_LEVEL,
+    dashboards: {
+      kibana: {
+        url: e.KIBANA_URL,
+        space: e.KIBANA_SPACE,
+        apiKey: e.KIBANA_API_KEY,
+        username: e.KIBANA_USERNAME,
+        password: e.KIBANA_PASSWORD,
+      },
+      opensearchDashboards: {
+        url: e.OPENSEARCH_DASHBOARDS_URL,
+        username: e.OPENSEARCH_DASHBOARDS_USERNAME,
+        password: e.OPENSEARCH_DASHBOARDS_PASSWORD,
+      },
+    },
   };
   if (e.KAFKA_BROKERS) {
     config.kafka = {

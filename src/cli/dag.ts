@@ -1,12 +1,14 @@
 /** `txpipe dag run|backfill|schedule|runs process_kafka_to_postgres`. */
 import type { Command } from 'commander';
 import { DAG_ID } from '../dag/process-kafka-to-postgres.ts';
+import { backfillDag, backfillHours, BackfillRangeError } from '../dag/backfill.ts';
+import { hourlyInterval, previousHour } from '../dag/data-interval.ts';
 import { runDag, type DagRunResult } from '../dag/runner.ts';
 import { parseSchedule, scheduleDag } from '../dag/scheduler.ts';
-import { sql } from '../sql.ts';
+import { readRecentRuns } from '../dag/run-history.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
-import { choiceFlag, intFlag, isoFlag, previousHour } from './flags.ts';
+import { choiceFlag, intFlag, isoFlag } from './flags.ts';
 import { formatRunLine, formatRunsTable } from './format-runs.ts';
 
 function checkDag(dagId: string): void {
@@ -30,10 +32,8 @@ export function registerDag(program: Command): void {
       checkDag(dagId);
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
-        const logicalDate = flags.logicalDate ?? previousHour();
         const result = await runDag(rt, {
-          logicalDate,
-          dataIntervalEnd: new Date(Date.parse(logicalDate) + 3_600_000).toISOString(),
+          ...hourlyInterval(flags.logicalDate ?? previousHour()),
           runType: 'manual',
           fullRefresh: !!flags.fullRefresh,
           retries: rt.config.taskRetries,
@@ -52,31 +52,24 @@ export function registerDag(program: Command): void {
     .requiredOption('--to <iso>', 'end (exclusive)', isoFlag)
     .action(async (dagId: string, flags: { from: string; to: string }) => {
       checkDag(dagId);
-      const from = Math.floor(Date.parse(flags.from) / 3_600_000) * 3_600_000;
-      const to = Date.parse(flags.to);
-      if (!(to > from)) throw new UsageError('backfill: --to must be after --from');
-      if ((to - from) / 3_600_000 > 24 * 366 * 5) throw new UsageError('backfill: at most five years at a time');
+      try {
+        backfillHours(flags.from, flags.to);
+      } catch (err) {
+        if (!(err instanceof BackfillRangeError)) throw err;
+        throw new UsageError(err.problem === 'empty' ? 'backfill: --to must be after --from' : err.message);
+      }
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
-        let failed = 0;
-        let runs = 0;
-        for (let t = from; t < to && !ctx.signal.aborted; t += 3_600_000) {
-          const logicalDate = new Date(t).toISOString();
-          const end = new Date(t + 3_600_000).toISOString();
-          const result = await runDag(rt, {
-            logicalDate,
-            dataIntervalEnd: end,
-            runType: 'backfill',
-            recompute: { from: logicalDate, to: end },
-            retries: rt.config.taskRetries,
-            retryDelayMs: rt.config.retryDelayMs,
-          });
-          runs++;
-          if (result.state !== 'success') failed++;
-          out(formatRunLine(result));
-        }
-        out(`backfill: ${runs} run(s), ${failed} failed`);
-        if (failed > 0) process.exitCode = 1;
+        const result = await backfillDag(rt, {
+          from: flags.from,
+          to: flags.to,
+          retries: rt.config.taskRetries,
+          retryDelayMs: rt.config.retryDelayMs,
+          signal: ctx.signal,
+          onRun: (r) => out(formatRunLine(r)),
+        });
+        out(`backfill: ${result.runs.length} run(s), ${result.failed} failed`);
+        if (result.failed > 0) process.exitCode = 1;
       });
     });
 
@@ -114,22 +107,8 @@ export function registerDag(program: Command): void {
       checkDag(dagId);
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
-        const runs = await rt.warehouse.query<RunRow>(sql('dag/recent_runs'), [DAG_ID, flags.limit]);
+        const runs = await readRecentRuns(rt.warehouse, { limit: flags.limit });
         out(flags.format === 'json' ? JSON.stringify(runs, null, 2) : formatRunsTable(runs));
       });
     });
-}
-
-export interface RunRow {
-  run_id: string;
-  dag_id: string;
-  logical_date: string;
-  run_type: string;
-  full_refresh: boolean;
-  state: string;
-  started_at: string;
-  ended_at: string | null;
-  error: string | null;
-  duration_seconds: number;
-  tasks: { task_id: string; state: string; try_number: number; duration_seconds: number; error: string | null; summary: unknown }[];
 }

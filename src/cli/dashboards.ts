@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
+import { loadConfig, type DashboardsSettings } from '../config.ts';
 import { defaultDashboardsFile, importDashboards, type DashboardsTarget } from '../dashboards/import.ts';
 
 interface ImportFlags {
@@ -32,26 +33,27 @@ export function registerDashboardsCommand(program: Command): void {
     .option('--username <user>', 'basic-auth user (env KIBANA_USERNAME / OPENSEARCH_DASHBOARDS_USERNAME)')
     .option('--password <password>', 'basic-auth password (env KIBANA_PASSWORD / OPENSEARCH_DASHBOARDS_PASSWORD)')
     .action(async (flags: ImportFlags, cmd: Command) => {
-      const env = process.env;
-      const target = chooseTarget(flags, env);
+      const settings = loadConfig().dashboards;
+      const target = chooseTarget(flags, settings);
       if (typeof target === 'string') {
         cmd.error(`error: ${target}`, { exitCode: USAGE_EXIT, code: 'txpipe.dashboards.usage' });
         return;
       }
-      const prefix = target.name === 'kibana' ? 'KIBANA' : 'OPENSEARCH_DASHBOARDS';
+      const kibana = target.name === 'kibana';
+      const fromSettings = kibana ? settings.kibana : settings.opensearchDashboards;
+      const space = flags.space ?? (kibana ? settings.kibana.space : undefined);
       const file = flags.file ?? defaultDashboardsFile(target.name);
       try {
         const result = await importDashboards({
           target: target.name,
           url: target.url,
           file,
-          space: flags.space ?? (target.name === 'kibana' ? nonEmpty(env.KIBANA_SPACE) : undefined),
-          apiKey: flags.apiKey ?? (target.name === 'kibana' ? nonEmpty(env.KIBANA_API_KEY) : undefined),
-          username: flags.username ?? nonEmpty(env[`${prefix}_USERNAME`]),
-          password: flags.password ?? nonEmpty(env[`${prefix}_PASSWORD`]),
+          space,
+          apiKey: flags.apiKey ?? (kibana ? settings.kibana.apiKey : undefined),
+          username: flags.username ?? fromSettings.username,
+          password: flags.password ?? fromSettings.password,
         });
-        const label = target.name === 'kibana' ? 'Kibana' : 'OpenSearch Dashboards';
-        const space = flags.space ?? (target.name === 'kibana' ? nonEmpty(env.KIBANA_SPACE) : undefined);
+        const label = kibana ? 'Kibana' : 'OpenSearch Dashboards';
         // Through commander's output (process.stdout by default), so a caller's configureOutput sees it.
         const write = cmd.configureOutput().writeOut ?? ((line: string) => process.stdout.write(line));
         write(
@@ -66,14 +68,14 @@ export function registerDashboardsCommand(program: Command): void {
     });
 }
 
-/** Flags win over the environment; exactly one of the two URLs must be given. Returns the problem as a string. */
-function chooseTarget(flags: ImportFlags, env: NodeJS.ProcessEnv): { name: DashboardsTarget; url: string } | string {
+/** Flags win over the settings; exactly one of the two URLs must be given. Returns the problem as a string. */
+function chooseTarget(flags: ImportFlags, settings: DashboardsSettings): { name: DashboardsTarget; url: string } | string {
   let kibana = nonEmpty(flags.kibanaUrl);
   let osd = nonEmpty(flags.opensearchDashboardsUrl);
   if (kibana && osd) return 'give only one of --kibana-url and --opensearch-dashboards-url';
   if (!kibana && !osd) {
-    kibana = nonEmpty(env.KIBANA_URL);
-    osd = nonEmpty(env.OPENSEARCH_DASHBOARDS_URL);
+    kibana = settings.kibana.url;
+    osd = settings.opensearchDashboards.url;
     if (kibana && osd) return 'KIBANA_URL and OPENSEARCH_DASHBOARDS_URL are both set: pass --kibana-url or --opensearch-dashboards-url';
   }
   if (kibana) return { name: 'kibana', url: kibana };

@@ -3,7 +3,7 @@
  * turns that into exit code 2 before anything is opened or written.
  */
 import { InvalidArgumentError } from 'commander';
-import { parseTimestamp } from '../events/timestamp.ts';
+import { epochMsOf, parseTimestamp } from '../events/timestamp.ts';
 
 export function intFlag(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -29,7 +29,7 @@ export const ratioFlag = numberFlag(0, 1);
 export function isoFlag(value: string): string {
   const ts = parseTimestamp(value);
   if (!ts) throw new InvalidArgumentError(`must be an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "${value}"`);
-  return `${ts.slice(0, 10)}T${ts.slice(11, 23)}Z`;
+  return new Date(epochMsOf(ts)).toISOString();
 }
 
 export function choiceFlag<T extends string>(choices: readonly T[]) {
@@ -39,9 +39,4 @@ export function choiceFlag<T extends string>(choices: readonly T[]) {
     }
     return value as T;
   };
-}
-
-/** The start of the hour before `now`: the data interval a run at `now` covers by default. */
-export function previousHour(now = Date.now()): string {
-  return new Date(Math.floor(now / 3_600_000) * 3_600_000 - 3_600_000).toISOString();
 }

@@ -1,6 +1,6 @@
 /** Human output for DAG runs. */
 import type { DagRunResult } from '../dag/runner.ts';
-import type { RunRow } from './dag.ts';
+import type { RecordedRun } from '../dag/run-history.ts';
 import { table } from './table.ts';
 
 export function formatRunLine(r: DagRunResult): string {
@@ -19,7 +19,7 @@ function summaryText(s: Record<string, unknown>): string {
     .join(' ');
 }
 
-export function formatRunsTable(runs: RunRow[]): string {
+export function formatRunsTable(runs: RecordedRun[]): string {
   if (runs.length === 0) return 'no runs yet';
   return table(
     ['run_id', 'state', 'started_at', 'seconds', 'tasks'],

@@ -4,8 +4,7 @@ import { refreshViews } from '../transform/refresh-views.ts';
 import { indexHourlyMetrics } from '../transform/index-hourly-metrics.ts';
 import type { TaskFn } from '../transform/task-context.ts';
 
-export const DAG_ID = 'process_kafka_to_postgres';
-export const DEFAULT_SCHEDULE = '@hourly';
+export { DAG_ID, DEFAULT_SCHEDULE } from './constants.ts';
 
 export const TASKS = [
   { id: 'run_transformations', fn: runTransformations },

@@ -91,7 +91,7 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
   return locked.value;
 }
 
-interface TaskRunOptions {
+export interface TaskRunOptions {
   runId: string;
   taskId: TaskId;
   logicalDate: string;

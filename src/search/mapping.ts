@@ -21,16 +21,8 @@ export interface HourlyMetricsMapping {
   properties: { [F in HourlyMetricsField]: { type: (typeof HOURLY_METRICS_FIELDS)[F] } };
 }
 
-/** A fresh copy of the mapping (callers may hand it to a client that mutates request objects). */
+/** A fresh copy of the mapping, built from HOURLY_METRICS_FIELDS (callers may hand it to a client that mutates request objects). */
 export function hourlyMetricsMapping(): HourlyMetricsMapping {
-  return {
-    dynamic: 'strict',
-    properties: {
-      event_hour: { type: 'date' },
-      total_transactions: { type: 'integer' },
-      total_amount: { type: 'double' },
-      late_transactions: { type: 'integer' },
-      late_ratio: { type: 'float' },
-    },
-  };
+  const properties = Object.fromEntries(HOURLY_METRICS_FIELD_NAMES.map((f) => [f, { type: HOURLY_METRICS_FIELDS[f] }]));
+  return { dynamic: 'strict', properties: properties as HourlyMetricsMapping['properties'] };
 }

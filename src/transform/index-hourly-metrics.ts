@@ -8,19 +8,12 @@ import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
 import type { BulkFailure, HourlyMetricsDoc, SearchIndex } from '../search/port.ts';
 import { errorStatus, isRetryableError } from '../search/bulk.ts';
+import type { HourlyMetricsRow } from './hourly-metrics.ts';
 import type { TaskContext, TaskSummary } from './task-context.ts';
 
 const CHUNK = 5000;
 
-interface MetricsRow {
-  event_hour: string;
-  total_transactions: string;
-  total_amount: string;
-  late_transactions: string;
-  late_ratio: number;
-}
-
-export function toDocument(r: MetricsRow): HourlyMetricsDoc {
+export function toDocument(r: HourlyMetricsRow): HourlyMetricsDoc {
   return {
     event_hour: toRfc3339(r.event_hour),
     total_transactions: Number(r.total_transactions),
@@ -75,7 +68,7 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
     removed += gone.length;
   }
   for (;;) {
-    const rows = await ctx.warehouse.query<MetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
+    const rows = await ctx.warehouse.query<HourlyMetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
     if (rows.length === 0) break;
     const result = await atEngine(search, () => search.upsert(rows.map(toDocument)));
     if (result.failures.length > 0)

@@ -1,11 +1,10 @@
 /** How the CLI treats people and processes: bad input, a busy data directory, a crash mid-stream. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, killIngestAfterCommits, runCli, spawnCli } from '../support/cli.ts';
 import { freshTarget } from '../support/target.ts';
 import { generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
@@ -20,6 +19,12 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       [['generate', '--count', '10', '--start', 'yesterday'], {}, /--start.*RFC 3339/],
       [['ingest'], {}, /exactly one of --until-idle or --follow/],
       [['dag', 'run', 'some_other_dag'], {}, /unknown DAG "some_other_dag"/],
+      [
+        ['dag', 'backfill', 'process_kafka_to_postgres', '--from', '2026-06-01T02:00:00Z', '--to', '2026-06-01T01:00:00Z'],
+        {},
+        /--to must be after --from/,
+      ],
+      [['dag', 'backfill', 'process_kafka_to_postgres', '--from', '2020-01-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], {}, /at most five years/],
       [['metrics', 'hourly', '--format', 'xml'], {}, /--format.*table, json, csv/],
       [['produce', '--file', '/nonexistent/file.ndjson'], {}, /cannot read \/nonexistent\/file.ndjson/],
       [['status'], { TXPIPE_BATCH_SIZE: '0' }, /TXPIPE_BATCH_SIZE/],
@@ -46,9 +51,7 @@ test('a second process on the same embedded data directory gets a clear error', 
   const t = await freshTarget({}, 'pglite');
   try {
     await cli(['migrate'], t.env);
-    const follower = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], {
-      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'info' }),
-    });
+    const follower = spawnCli(['ingest', '--follow'], { ...t.env, TXPIPE_LOG_LEVEL: 'info' });
     let err = '';
     follower.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
@@ -74,16 +77,8 @@ test('an ingest killed mid-stream and restarted loses and doubles nothing', asyn
     await writeNdjson(file, messages);
     await cli(['produce', '--file', file], t.env);
 
-    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--until-idle', '--batch-size', '500'], {
-      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'debug' }),
-    });
-    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));
     // Kill it with SIGKILL (no cleanup at all) once a few batches have committed.
-    let committed = 0;
-    child.stderr.on('data', (d: Buffer) => {
-      committed += d.toString().split('batch committed').length - 1;
-      if (committed >= 5) child.kill('SIGKILL');
-    });
+    const closed = killIngestAfterCommits(['--until-idle', '--batch-size', '500'], t.env, 5);
     assert.equal(await closed, 'SIGKILL', 'the ingest finished before it could be killed: give it more work');
 
     const partial = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; consumer: { lag: number } };

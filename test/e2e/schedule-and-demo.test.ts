@@ -1,23 +1,15 @@
 /** The built-in scheduler and the one-command demo, run for a few seconds each. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, runCli, spawnCli } from '../support/cli.ts';
 import { freshTarget } from '../support/target.ts';
 
 test('dag schedule runs on its cron until SIGTERM, each run covering [previous tick, tick)', async () => {
   const t = await freshTarget();
   try {
     await cli(['migrate'], t.env);
-    const child = spawn(
-      process.execPath,
-      [join(repoRoot, 'src/cli/main.ts'), 'dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/2 * * * * *'],
-      {
-        env: cliEnv(t.env),
-      },
-    );
+    const child = spawnCli(['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/2 * * * * *'], t.env);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -4,15 +4,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 import { join } from 'node:path';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, killIngestAfterCommits, runCli, spawnCli } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
 import { edgeCaseMessages, generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches, type MetricsJson } from '../support/assert-metrics.ts';
+import type { RecordedRun } from '../../src/index.ts';
+
+/** What the newest run's index task recorded (`dag runs --format json`). */
+async function lastIndexSummary(t: Target) {
+  const [run] = JSON.parse(await cli(['dag', 'runs', '--format', 'json', '--limit', '1'], t.env)) as RecordedRun[];
+  const task = run?.tasks.find((x) => x.task_id === 'index_hourly_metrics_to_elasticsearch');
+  return [task?.state, task?.summary];
+}
 
 function servers(): { kafka: string; opensearch: string } {
   const kafka = process.env.KAFKA_BROKERS;
@@ -79,8 +86,8 @@ test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computat
 
     await cli(['produce', '--file', file], t.env);
     await cli(['ingest', '--until-idle'], t.env);
-    const run = await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
-    assert.match(run, new RegExp(`index_hourly_metrics_to_elasticsearch=success indexed:${expected.hours.length}`));
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
+    assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: expected.hours.length }]);
     const metricsText = await cli(['metrics', 'hourly', '--format', 'json'], t.env);
     assertMatches(metricsText, expected);
 
@@ -131,8 +138,8 @@ test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computat
     });
     await cli(['produce', '--file', '-'], t.env, `${late}\n`);
     await cli(['ingest', '--until-idle'], t.env);
-    const lateRun = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    assert.match(lateRun, /indexed:1/);
+    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+    assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: 1 }]);
     const afterLate = await readIndex(opensearch, index);
     assert.equal(afterLate.length, hits.length);
     const nine = afterLate.find((h) => h._id === '2026-03-01T09:00:00Z')!;
@@ -154,15 +161,7 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     await writeNdjson(file, messages);
     await cli(['produce', '--file', file], t.env);
 
-    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow', '--batch-size', '1000'], {
-      env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'debug' }),
-    });
-    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));
-    let committed = 0;
-    child.stderr.on('data', (d: Buffer) => {
-      committed += d.toString().split('batch committed').length - 1;
-      if (committed >= 8) child.kill('SIGKILL');
-    });
+    const closed = killIngestAfterCommits(['--follow', '--batch-size', '1000'], t.env, 8);
     assert.equal(await closed, 'SIGKILL');
     const partial = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { raw_transactions: number; consumer: { lag: number } };
     assert.ok(partial.raw_transactions > 0 && partial.consumer.lag > 0, JSON.stringify(partial));
@@ -202,9 +201,7 @@ test('two ingest processes in one group share the partitions, stop cleanly on SI
     await cli(['produce', '--file', file], t.env);
 
     const start = () => {
-      const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow', '--batch-size', '1000'], {
-        env: cliEnv({ ...t.env, TXPIPE_LOG_LEVEL: 'info' }),
-      });
+      const child = spawnCli(['ingest', '--follow', '--batch-size', '1000'], { ...t.env, TXPIPE_LOG_LEVEL: 'info' });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

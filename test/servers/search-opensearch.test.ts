@@ -2,6 +2,7 @@
  * OpenSearchIndex against a REAL OpenSearch at OPENSEARCH_URL (e.g. `eval "$(bash scripts/services/up.sh opensearch)"`).
  * Never skipped: without OPENSEARCH_URL every test fails with a message saying so. Each test works on a
  * fresh random name (`txpipe_test_<random>`) and deletes its indices, template and policy at the end.
+ * Tests internals: imports its modules from src/ directly, not through src/index.ts.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /** Runs the real `txpipe` CLI as a subprocess on Node 24, with only the environment the test gives. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -41,4 +41,27 @@ export async function cli(args: string[], env: Record<string, string>, input?: s
   const r = await runCli(args, env, input);
   if (r.code !== 0) throw new Error(`txpipe ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+/** Starts the real `txpipe` CLI as a subprocess and leaves it running (stdin closed). */
+export function spawnCli(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  const child = spawn(node, [main, ...args], { env: cliEnv(env), cwd: repoRoot });
+  child.stdin.end();
+  return child;
+}
+
+/**
+ * Runs `txpipe ingest <args>` with debug logs and kills it with SIGKILL (no cleanup at all) once `commits`
+ * batches have committed, counted from its "batch committed" lines: a crash in the middle of a stream.
+ * Resolves with the signal that ended it (null when the ingest finished first).
+ */
+export function killIngestAfterCommits(args: string[], env: Record<string, string>, commits: number): Promise<NodeJS.Signals | null> {
+  const child = spawnCli(['ingest', ...args], { ...env, TXPIPE_LOG_LEVEL: 'debug' });
+  const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));
+  let committed = 0;
+  child.stderr.on('data', (d: Buffer) => {
+    committed += d.toString().split('batch committed').length - 1;
+    if (committed >= commits) child.kill('SIGKILL');
+  });
+  return closed;
 }

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig, type Config, type Warehouse } from '../../src/index.ts';
 import { openWarehouse } from '../../src/runtime.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
-import type { Warehouse } from '../../src/warehouse/port.ts';
 
 export type WarehouseKind = 'pglite' | 'postgres';
 

@@ -1,10 +1,11 @@
+/** Tests internals: the CLI's flag parsers and output formats, COPY text, storable text, lock keys and error lines. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { intFlag, isoFlag, previousHour, ratioFlag } from '../../src/cli/flags.ts';
+import { intFlag, isoFlag, ratioFlag } from '../../src/cli/flags.ts';
 import { CopyWriter, encodeCopyRows } from '../../src/warehouse/copy-text.ts';
 import { table } from '../../src/cli/table.ts';
-import { metricsCsv, metricsJson } from '../../src/cli/metrics.ts';
+import { metricsCsv, metricsJson } from '../../src/cli/format-metrics.ts';
 import { storableText } from '../../src/warehouse/storable-text.ts';
 import { lockKey } from '../../src/warehouse/lock-key.ts';
 
@@ -17,7 +18,6 @@ test('flag parsers accept good values and name the problem otherwise', () => {
   assert.equal(isoFlag('2026-03-01T05:30:00+05:30'), '2026-03-01T00:00:00.000Z');
   assert.equal(isoFlag('2026-03-01 10:00'), '2026-03-01T10:00:00.000Z');
   assert.throws(() => isoFlag('tomorrow'), /RFC 3339/);
-  assert.equal(previousHour(Date.parse('2026-03-01T10:59:59Z')), '2026-03-01T09:00:00.000Z');
 });
 
 test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N', () => {

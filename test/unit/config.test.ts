@@ -1,5 +1,8 @@
+/** loadConfig at its own module (src/config.ts; src/index.ts re-exports it), and the rule that settings load without the pipeline. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 
 test('no configuration means the embedded default', () => {
@@ -44,6 +47,8 @@ test('a wrong value is one line naming the setting', () => {
     [{ KAFKA_SASL_MECHANISM: 'PLAIN' }, /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/],
     [{ TXPIPE_INDEX: 'Hourly Metrics' }, /^TXPIPE_INDEX: must be a lowercase index name/],
     [{ TXPIPE_LOG_LEVEL: 'loud' }, /^TXPIPE_LOG_LEVEL: /],
+    [{ KIBANA_URL: 'kibana:5601' }, /^KIBANA_URL: must be an http:\/\/ or https:\/\/ URL \(got "kibana:5601"\)$/],
+    [{ OPENSEARCH_DASHBOARDS_URL: 'not a url' }, /^OPENSEARCH_DASHBOARDS_URL: /],
   ];
   for (const [env, message] of bad) {
     assert.throws(
@@ -53,9 +58,41 @@ test('a wrong value is one line naming the setting', () => {
   }
 });
 
+test('Kibana and OpenSearch Dashboards settings are read for `dashboards import`', () => {
+  const c = loadConfig({
+    KIBANA_URL: 'https://kibana:5601/base',
+    KIBANA_SPACE: 'team-a',
+    KIBANA_API_KEY: 'aWQ6a2V5',
+    OPENSEARCH_DASHBOARDS_URL: 'http://osd:5601',
+    OPENSEARCH_DASHBOARDS_USERNAME: 'admin',
+    OPENSEARCH_DASHBOARDS_PASSWORD: ' ',
+  });
+  assert.deepEqual(c.dashboards, {
+    kibana: { url: 'https://kibana:5601/base', space: 'team-a', apiKey: 'aWQ6a2V5', username: undefined, password: undefined },
+    opensearchDashboards: { url: 'http://osd:5601', username: 'admin', password: undefined },
+  });
+});
+
 test('empty values count as unset', () => {
   const c = loadConfig({ DATABASE_URL: '', KAFKA_BROKERS: '', OPENSEARCH_URL: '' });
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.kafka, undefined);
   assert.equal(c.search, undefined);
+});
+
+test('config.ts loads none of the DAG task modules', () => {
+  // Follows the static relative imports from src/config.ts: settings must load without the pipeline.
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gm)) visit(resolve(dirname(file), m[1]!));
+  };
+  visit(join(import.meta.dirname, '..', '..', 'src', 'config.ts'));
+  const reached = [...seen].map((f) => relative(join(import.meta.dirname, '..', '..'), f));
+  assert.ok(reached.includes('src/dag/constants.ts'), reached.join(', '));
+  assert.deepEqual(
+    reached.filter((f) => f.startsWith('src/transform/') || f === 'src/dag/process-kafka-to-postgres.ts'),
+    [],
+  );
 });

@@ -1,6 +1,7 @@
 /**
  * importDashboards and `txpipe dashboards import` against a local fake of the saved-objects import
  * API that checks each request the way Kibana / OpenSearch Dashboards would.
+ * Tests internals: imports its modules from src/ directly, not through src/index.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -205,7 +206,16 @@ test('bad options are refused before any request', async () => {
 
 // --- CLI -------------------------------------------------------------------------------------------
 
-const URL_ENV = ['KIBANA_URL', 'OPENSEARCH_DASHBOARDS_URL', 'KIBANA_API_KEY', 'KIBANA_USERNAME', 'KIBANA_PASSWORD', 'KIBANA_SPACE'];
+const URL_ENV = [
+  'KIBANA_URL',
+  'OPENSEARCH_DASHBOARDS_URL',
+  'KIBANA_API_KEY',
+  'KIBANA_USERNAME',
+  'KIBANA_PASSWORD',
+  'KIBANA_SPACE',
+  'OPENSEARCH_DASHBOARDS_USERNAME',
+  'OPENSEARCH_DASHBOARDS_PASSWORD',
+];
 
 function withoutUrlEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -287,4 +297,15 @@ test('CLI through main.ts: neither URL exits 2 with one line', () => {
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /--kibana-url or --opensearch-dashboards-url/);
+});
+
+test('CLI through main.ts: a bad KIBANA_URL is one line naming it, exit 2, even with a flag given', () => {
+  const r = spawnSync(
+    join(repo, 'node_modules', '.bin', 'node'),
+    ['src/cli/main.ts', 'dashboards', 'import', '--opensearch-dashboards-url', 'http://127.0.0.1:9'],
+    { cwd: repo, env: { ...withoutUrlEnv(), KIBANA_URL: 'kibana:5601' }, encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^txpipe: KIBANA_URL: must be an http:\/\/ or https:\/\/ URL/);
 });

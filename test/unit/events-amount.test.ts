@@ -1,7 +1,7 @@
+/** Tests internals: parseAmount (src/events/amount.ts), the exact decimal normalization behind validateEvent. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDecimals, compareDecimals, parseAmount } from '../../src/events/amount.ts';
-import { Prng } from '../../src/events/prng.ts';
+import { parseAmount } from '../../src/events/amount.ts';
 
 function value(raw: string): string {
   const r = parseAmount(raw);
@@ -96,34 +96,4 @@ test('parseAmount rejects negatives, non-numbers and out-of-range values', () =>
   assert.equal(value('1e-18'), '0.000000000000000001');
   assert.equal(value('0e999999999999'), '0');
   assert.equal(parseAmount(12 as unknown as string).ok, false);
-});
-
-test('addDecimals and compareDecimals are exact', () => {
-  assert.equal(addDecimals('0.1', '0.2'), '0.3');
-  assert.equal(addDecimals('12.5', '7.5'), '20');
-  assert.equal(addDecimals('0', '0'), '0');
-  assert.equal(addDecimals('999999999999999999.999999999999999999', '0.000000000000000001'), '1000000000000000000');
-  assert.equal(addDecimals('1', '0.001'), '1.001');
-  assert.equal(addDecimals('0.05', '0.05'), '0.1');
-  assert.equal(compareDecimals('0.3', '0.30'), 0);
-  assert.equal(compareDecimals('10', '9.999'), 1);
-  assert.equal(compareDecimals('0.000000000000000001', '0'), 1);
-  assert.equal(compareDecimals('2', '10'), -1);
-  assert.throws(() => addDecimals('-1', '1'), TypeError);
-  assert.throws(() => compareDecimals('1e3', '1'), TypeError);
-});
-
-test('addDecimals matches integer cents over many random sums', () => {
-  const rng = new Prng(3);
-  let total = '0';
-  let cents = 0n;
-  for (let i = 0; i < 10_000; i++) {
-    const c = rng.range(0, 5_000_000);
-    const text = value((c / 100).toFixed(2));
-    total = addDecimals(total, text);
-    cents += BigInt(c);
-  }
-  const expected = value(`${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`);
-  assert.equal(total, expected);
-  assert.equal(compareDecimals(total, expected), 0);
 });

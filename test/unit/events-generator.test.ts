@@ -1,3 +1,4 @@
+/** generateEvents at its module, with internals beside it (the PRNG, the timestamp helpers): the synthetic stream is deterministic and shaped as asked. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

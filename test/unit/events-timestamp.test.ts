@@ -1,3 +1,4 @@
+/** Tests internals: the time-zone-independent timestamp helpers of src/events/timestamp.ts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { epochHourOf, epochMsOf, formatEpochMs, hourOf, hourOfEpochHour, parseTimestamp, toRfc3339 } from '../../src/events/timestamp.ts';

@@ -1,3 +1,4 @@
+/** validateEvent at its module, with internals of src/events/event.ts (amountViaReviver, valueSourceOfTopLevelKey). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { amountViaReviver, validateEvent, valueSourceOfTopLevelKey, type RawRow } from '../../src/events/event.ts';

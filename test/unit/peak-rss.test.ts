@@ -1,3 +1,4 @@
+/** Tests internals: the peak RSS the CLI reports (src/observe/peak-rss.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peakRssMB } from '../../src/observe/peak-rss.ts';

@@ -1,3 +1,4 @@
+/** Tests internals: the pure search-document logic of src/search/ (documents, mapping, lifecycle bodies, bulk retries). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -4,6 +4,7 @@
  * (auth header, product header round trip, ILM policy, index template, _bulk NDJSON), keeps documents
  * in memory by index/_id, applies the stored template's strict mapping to auto-created indices, and can
  * inject a 429 for a whole bulk request or for one document.
+ * Tests internals: imports its modules from src/ directly, not through src/index.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,6 +3,7 @@
  * against a small local HTTP fake (127.0.0.1, random port): ISM present (policy created, left alone
  * when up to date, updated with if_seq_no/if_primary_term when retention changes) and ISM absent (one
  * warning line, no failure). The real-server behaviour is covered by test/e2e/search-opensearch.test.ts.
+ * Tests internals: imports its modules from src/ directly, not through src/index.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
