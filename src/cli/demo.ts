@@ -49,9 +49,10 @@ export function registerDemo(program: Command): void {
           })
         : base.logger;
       const ctx = { ...base, logger };
-      if (flags.duration) setTimeout(() => process.kill(process.pid, 'SIGINT'), flags.duration * 1000).unref();
       await withRuntime(ctx, async (rt) => {
         await rt.log.ensureTopic();
+        // The duration counts from a ready pipeline: opening PGlite and migrating take seconds of their own.
+        if (flags.duration) setTimeout(() => process.kill(process.pid, 'SIGINT'), flags.duration * 1000).unref();
         const tasks = [
           produceForever(rt, flags, ctx.signal),
           runIngest({
