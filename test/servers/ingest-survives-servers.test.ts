@@ -38,10 +38,10 @@ function events(count: number, seed: number, start: string): string[] {
   return [...generateEvents({ count, seed, start: Date.parse(start), eventsPerHour: 20_000, lateRatio: 0.05, duplicateRatio: 0, invalidRatio: 0 })];
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; the ingest said:\n${log()}`);
     await sleep(200);
   }
 }
@@ -78,29 +78,54 @@ test('ingest --follow rides out a PostgreSQL crash-restart and a Kafka SIGKILL +
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
-    const phases = [events(120_000, 1, '2026-06-01T00:00:00Z'), events(80_000, 2, '2026-06-02T00:00:00Z'), events(5_000, 3, '2026-06-03T00:00:00Z')];
+    const phases = [events(60_000, 1, '2026-06-01T00:00:00Z'), events(40_000, 2, '2026-06-02T00:00:00Z'), events(5_000, 3, '2026-06-03T00:00:00Z')];
     let total = 0;
 
     // 1. PostgreSQL crashes and restarts while the ingest is writing.
     for (let i = 0; i < phases[0]!.length; i += 20_000) await publishLines(log, phases[0]!.slice(i, i + 20_000));
     total += phases[0]!.length;
-    await until('the ingest to be writing', async () => (await raw()) > 10_000, 60_000);
+    await until(
+      'the ingest to be writing',
+      async () => (await raw()) > 10_000,
+      60_000,
+      () => stderr,
+    );
     postgres.restart();
-    await until(`all ${total} rows after the PostgreSQL restart`, async () => (await raw()) === total, 120_000);
+    await until(
+      `all ${total} rows after the PostgreSQL restart`,
+      async () => (await raw()) === total,
+      120_000,
+      () => stderr,
+    );
 
     // 2. The broker is killed while the ingest is reading, and comes back a few seconds later.
     for (let i = 0; i < phases[1]!.length; i += 20_000) await publishLines(log, phases[1]!.slice(i, i + 20_000));
     total += phases[1]!.length;
-    await until('the ingest to be reading', async () => (await raw()) > phases[0]!.length + 5_000, 60_000);
+    await until(
+      'the ingest to be reading',
+      async () => (await raw()) > phases[0]!.length + 5_000,
+      60_000,
+      () => stderr,
+    );
     await kafka.kill();
     await sleep(3_000);
     await kafka.up();
-    await until(`all ${total} rows after the Kafka restart`, async () => (await raw()) === total, 180_000);
+    await until(
+      `all ${total} rows after the Kafka restart`,
+      async () => (await raw()) === total,
+      180_000,
+      () => stderr,
+    );
 
     // 3. New data after both outages still flows.
     await publishLines(log, phases[2]!);
     total += phases[2]!.length;
-    await until(`all ${total} rows`, async () => (await raw()) === total, 60_000);
+    await until(
+      `all ${total} rows`,
+      async () => (await raw()) === total,
+      60_000,
+      () => stderr,
+    );
 
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
