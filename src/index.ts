@@ -64,8 +64,8 @@ export { indexHourlyMetrics, IndexingError } from './transform/index-hourly-metr
 export type { TaskContext, TaskFn, TaskSummary } from './transform/task-context.ts';
 
 // What the pipeline produced, and the proof that nothing was lost or doubled.
-export { readHourlyMetrics } from './transform/hourly-metrics.ts';
-export type { HourlyMetricsRow, HourRange } from './transform/hourly-metrics.ts';
+export { readHourlyLatency, readHourlyMetrics } from './transform/hourly-metrics.ts';
+export type { HourlyLatencyRow, HourlyMetricsRow, HourRange } from './transform/hourly-metrics.ts';
 export { readStatus } from './status.ts';
 export type { Status } from './status.ts';
 export { reconcile, reconcileAll, formatReconciliation } from './reconcile.ts';

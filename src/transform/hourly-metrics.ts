@@ -28,6 +28,19 @@ export async function readHourlyMetrics(db: Queryable, range: HourRange = {}): P
   return db.query<HourlyMetricsRow>(sql('transform/hourly_metrics_range'), [bound('from', range.from), bound('to', range.to)]);
 }
 
+export interface HourlyLatencyRow {
+  /** The hour as warehouse text, `YYYY-MM-DD HH:00:00` (UTC). */
+  event_hour: string;
+  p50_seconds: number;
+  p95_seconds: number;
+  p99_seconds: number;
+}
+
+/** Percentiles of latency_seconds per event hour in [from, to), sorted by event_hour (kept beside hourly_metrics, whose columns stay the seed's). */
+export async function readHourlyLatency(db: Queryable, range: HourRange = {}): Promise<HourlyLatencyRow[]> {
+  return db.query<HourlyLatencyRow>(sql('transform/hourly_latency_range'), [bound('from', range.from), bound('to', range.to)]);
+}
+
 function bound(name: string, iso: string | undefined): string | null {
   if (iso === undefined) return null;
   const ts = parseTimestamp(iso);

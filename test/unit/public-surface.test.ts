@@ -28,6 +28,7 @@ test("'txpipe' exports exactly the public names, and nothing from inside", () =>
     'loadConfig',
     'openRuntime',
     'publishLines',
+    'readHourlyLatency',
     'readHourlyMetrics',
     'readRecentRuns',
     'readStatus',
