@@ -5,9 +5,18 @@
 --   event_date and event_hour the UTC day and hour of event_time,
 --   latency_seconds = processing_time - event_time in seconds (exact, microseconds included),
 --   is_late = latency over 120 seconds.
--- Rows of an hour still queued for run_transformations (changed_hours) are not compared.
+-- Rows of an hour run_transformations has still to touch are not compared: hours queued for a
+-- recompute (changed_hours), and the hours of raw rows in log ranges not cleaned yet (changed_ranges)
+-- and of the clean rows they will replace.
 WITH queued AS (
   SELECT DISTINCT event_hour FROM changed_hours
+  UNION
+  SELECT date_trunc('hour', t.event_time) FROM changed_ranges AS r
+  JOIN transactions AS t ON t.log_partition = r.log_partition AND t.log_offset >= r.first_offset AND t.log_offset < r.next_offset
+  UNION
+  SELECT c.event_hour FROM changed_ranges AS r
+  JOIN transactions AS t ON t.log_partition = r.log_partition AND t.log_offset >= r.first_offset AND t.log_offset < r.next_offset
+  JOIN transactions_clean AS c ON c.transaction_id = t.transaction_id
 ),
 expected AS (
   SELECT t.transaction_id, t.user_id, t.amount, t.currency, t.status, t.event_time, t.processing_time,

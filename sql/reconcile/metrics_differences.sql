@@ -2,7 +2,8 @@
 -- are. The expected row is the seed's aggregate, written here and not taken from refresh_views' SQL:
 -- the hour's clean rows counted, their amounts summed exactly (NUMERIC, compared by value), the late
 -- ones counted, and late_ratio = late / total in double precision. An hour with no clean rows has no
--- metrics row. Hours still queued for refresh_views (metrics_pending_hours) are not compared.
+-- metrics row. Hours refresh_views has still to update (metrics_pending_hours, metrics_deltas) are not
+-- compared.
 WITH expected AS (
   SELECT c.event_hour,
          count(*)                                   AS total_transactions,
@@ -36,5 +37,6 @@ CROSS JOIN LATERAL (
 ) AS d
 WHERE (e.event_hour IS NULL OR m.event_hour IS NULL OR cardinality(d.columns) > 0)
   AND NOT EXISTS (SELECT 1 FROM metrics_pending_hours AS q WHERE q.event_hour = coalesce(e.event_hour, m.event_hour))
+  AND NOT EXISTS (SELECT 1 FROM metrics_deltas AS q WHERE q.event_hour = coalesce(e.event_hour, m.event_hour))
 ORDER BY 1
 LIMIT $1

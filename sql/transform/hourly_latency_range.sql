@@ -1,11 +1,19 @@
--- Latency percentiles per event hour in [from, to) (latency_seconds = processing − event time, as in
--- transactions_clean), for the dashboard and the API.
+-- Latency percentiles per event hour in [from, to), from hourly_latency's bucket counts: for each of
+-- p50, p95 and p99 the lowest bucket whose running count reaches that share of the hour (nearest rank).
+-- src/transform/hourly-metrics.ts turns a bucket into seconds.
+WITH b AS (
+  SELECT event_hour, latency_bucket,
+         sum(transactions) OVER (PARTITION BY event_hour ORDER BY latency_bucket) AS running,
+         sum(transactions) OVER (PARTITION BY event_hour) AS total
+  FROM hourly_latency
+  WHERE ($1::timestamp IS NULL OR event_hour >= $1::timestamp)
+    AND ($2::timestamp IS NULL OR event_hour < $2::timestamp)
+)
 SELECT event_hour::text AS event_hour,
-       percentile_cont(0.50) WITHIN GROUP (ORDER BY latency_seconds)::float8 AS p50_seconds,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_seconds)::float8 AS p95_seconds,
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_seconds)::float8 AS p99_seconds
-FROM transactions_clean
-WHERE ($1::timestamp IS NULL OR event_hour >= $1::timestamp)
-  AND ($2::timestamp IS NULL OR event_hour < $2::timestamp)
+       max(total)::text AS transactions,
+       min(latency_bucket) FILTER (WHERE running >= 0.50 * total) AS p50_bucket,
+       min(latency_bucket) FILTER (WHERE running >= 0.95 * total) AS p95_bucket,
+       min(latency_bucket) FILTER (WHERE running >= 0.99 * total) AS p99_bucket
+FROM b
 GROUP BY event_hour
 ORDER BY event_hour

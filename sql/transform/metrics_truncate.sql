@@ -1,1 +1,2 @@
-TRUNCATE hourly_metrics
+TRUNCATE hourly_metrics, hourly_latency;
+DELETE FROM metrics_deltas;

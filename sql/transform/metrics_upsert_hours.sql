@@ -3,7 +3,7 @@
 INSERT INTO hourly_metrics AS m (event_hour, total_transactions, total_amount, late_transactions, late_ratio)
 SELECT c.event_hour,
        count(*),
-       sum(c.amount),
+       trim_scale(sum(c.amount)), -- one spelling of each value, as the deltas write it
        count(*) FILTER (WHERE c.is_late),
        (count(*) FILTER (WHERE c.is_late))::float8 / count(*)
 FROM transactions_clean AS c

@@ -2,7 +2,7 @@
  * Writes one prepared batch in one transaction: every record ends as a raw row, a dead letter or a
  * counted duplicate, and the consumer positions advance in the same transaction. Two ways:
  *
- * - optimistic (first): COPY the rows, then one statement records hours, dead letters and duplicates
+ * - optimistic (first): COPY the rows, then one statement records the stored ranges, dead letters, duplicates
  *   and advances each position only where the stored one has not passed the batch: four round trips
  *   with BEGIN and COMMIT. Deliveries of ids this process stored recently (or that the batch before,
  *   still committing, holds) are settled from memory. It gives up (NeedsCarefulWrite, or the primary key
@@ -103,7 +103,6 @@ export async function writeOptimistic(tx: Tx, p: PreparedBatch, ctx: WriteContex
   const hours = hoursOf(p, included, []);
   const advanced = await recordBookkeeping(tx, {
     consumer: ctx.consumer,
-    hours,
     deadLetters: deadLetterRows(p, dead),
     duplicates: duplicateRows(p, dupes),
     positions,
@@ -161,7 +160,6 @@ export async function writeCareful(tx: Tx, p: PreparedBatch, ctx: WriteContext):
   const hours = hoursOf(p, included, displacedHours);
   await recordBookkeeping(tx, {
     consumer: ctx.consumer,
-    hours,
     deadLetters: deadLetterRows(p, dead),
     duplicates: [...duplicateRows(p, dupes), ...displaced],
     positions,

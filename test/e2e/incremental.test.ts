@@ -1,5 +1,5 @@
 /**
- * Incremental transforms: a run recomputes only the hours that received rows, late arrivals included,
+ * Incremental transforms: a run cleans only the new rows (late arrivals included) and updates only their hours,
  * and many incremental runs end in exactly the tables a full refresh builds.
  */
 import { test } from 'node:test';
@@ -10,7 +10,8 @@ import { freshTarget, type Target } from '../support/target.ts';
 import { generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches } from '../support/assert-metrics.ts';
-import type { RecordedRun } from '../../src/index.ts';
+import { readHourlyLatency, type RecordedRun } from '../../src/index.ts';
+import { latencyOfBucket } from '../../src/transform/hourly-metrics.ts';
 
 async function snapshot(t: Target) {
   const w = await t.open();
@@ -24,7 +25,8 @@ async function snapshot(t: Target) {
       `SELECT event_hour::text, total_transactions::text, total_amount::text, late_transactions::text, late_ratio
        FROM hourly_metrics ORDER BY event_hour`,
     );
-    return { clean, metrics };
+    const latency = await w.query(`SELECT event_hour::text, latency_bucket, transactions::text FROM hourly_latency ORDER BY 1, 2`);
+    return { clean, metrics, latency };
   } finally {
     await w.close();
   }
@@ -68,7 +70,7 @@ test('incremental runs and a full refresh give identical tables', async () => {
   }
 });
 
-test('a late event re-aggregates its old hour and only that hour', async () => {
+test('a late event updates its old hour and only that hour, cleaning only the new row', async () => {
   const t = await freshTarget();
   try {
     const first = generated(1200, 8, '2026-05-01T00:00:00Z', 300); // four hours
@@ -86,8 +88,9 @@ test('a late event re-aggregates its old hour and only that hour', async () => {
     });
     await ingestAndRun(t, [late], 'late');
     const run = await summaries(t);
-    assert.equal(run.run_transformations?.hours, 1);
-    assert.ok(Number(run.run_transformations?.rows) > 1, 'the hour was rebuilt with its old rows');
+    // The cost follows the new data: one log range, one row cleaned, no hour rebuilt; the hour's metrics
+    // take the new row's delta.
+    assert.deepEqual([run.run_transformations?.ranges, run.run_transformations?.rows, run.run_transformations?.hours], [1, 1, 0]);
     assert.deepEqual(run.refresh_views, { hours: 1, changed: 1 });
 
     const after = await snapshot(t);
@@ -105,7 +108,7 @@ test('a late event re-aggregates its old hour and only that hour', async () => {
     // Nothing new: the next run touches no hour.
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     const idle = await summaries(t);
-    assert.deepEqual([idle.run_transformations?.hours, idle.run_transformations?.rows], [0, 0]);
+    assert.deepEqual([idle.run_transformations?.ranges, idle.run_transformations?.hours, idle.run_transformations?.rows], [0, 0, 0]);
     assert.deepEqual(idle.refresh_views, { hours: 0, changed: 0 });
   } finally {
     await t.cleanup();
@@ -142,6 +145,59 @@ test('a backfill recomputes its hours from the raw rows and changes nothing when
     assert.equal(airflowRun.run_transformations?.hours, 1);
     assert.deepEqual(airflowRun.refresh_views, { hours: 1, changed: 1 });
     assert.deepEqual(await snapshot(t), before);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('latency percentiles per hour come from bucket counts, within 10 % of the exact nearest-rank value', async () => {
+  const t = await freshTarget();
+  try {
+    // One hour, latencies 1 s … 200 s, and a second hour with a few negative ones (a producer clock ahead).
+    const event = (i: number, hour: string, latencyMs: number) => {
+      const eventTime = Date.parse(`2026-07-01T${hour}:00:00Z`) + i * 1000;
+      return JSON.stringify({
+        transaction_id: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+        user_id: '00000000-0000-4000-8000-aaaaaaaaaaaa',
+        amount: '1',
+        currency: 'EUR',
+        status: 'ok',
+        event_time: new Date(eventTime).toISOString(),
+        processing_time: new Date(eventTime + latencyMs).toISOString(),
+      });
+    };
+    const lines = [
+      ...Array.from({ length: 200 }, (_, i) => event(i, '10', (i + 1) * 1000)),
+      ...Array.from({ length: 10 }, (_, i) => event(1000 + i, '11', i < 3 ? -5000 : 250)),
+    ];
+    await ingestAndRun(t, lines, 'latency');
+    const w = await t.open();
+    try {
+      const rows = await readHourlyLatency(w);
+      assert.deepEqual(
+        rows.map((r) => [r.event_hour, r.transactions]),
+        [
+          ['2026-07-01 10:00:00', 200],
+          ['2026-07-01 11:00:00', 10],
+        ],
+      );
+      const exact = (sorted: number[], q: number) => sorted[Math.ceil(q * sorted.length) - 1]!;
+      const ten = Array.from({ length: 200 }, (_, i) => i + 1);
+      for (const [q, got] of [
+        [0.5, rows[0]!.p50_seconds],
+        [0.95, rows[0]!.p95_seconds],
+        [0.99, rows[0]!.p99_seconds],
+      ] as const) {
+        const want = exact(ten, q);
+        assert.ok(Math.abs(got - want) / want <= 0.1, `p${q * 100}: ${got} s, exact ${want} s`);
+      }
+      assert.ok(Math.abs(rows[1]!.p50_seconds - 0.25) / 0.25 <= 0.1, `hour 11 p50 ${rows[1]!.p50_seconds}`);
+      assert.ok(rows[1]!.p50_seconds > 0 && rows[1]!.p99_seconds > 0);
+      const negative = await w.query<{ b: number }>(`SELECT min(latency_bucket) AS b FROM hourly_latency WHERE event_hour = '2026-07-01 11:00:00'`);
+      assert.ok(Math.abs(latencyOfBucket(negative[0]!.b) + 5) / 5 <= 0.1, 'a negative latency keeps its sign and size');
+    } finally {
+      await w.close();
+    }
   } finally {
     await t.cleanup();
   }

@@ -128,8 +128,10 @@ async function tables(w: Warehouse) {
   const dupes = await w.query<{ pos: string; id: string }>(
     `SELECT partition || ':' || "offset" AS pos, transaction_id::text AS id FROM duplicate_events ORDER BY partition, "offset"`,
   );
-  const hours = await w.query<{ hour: string }>(`SELECT DISTINCT event_hour::text AS hour FROM changed_hours ORDER BY 1`);
-  return { raw, dupes, hours: hours.map((h) => h.hour) };
+  const ranges = await w.query<{ p: number; first: string; next: string }>(
+    `SELECT log_partition AS p, min(first_offset)::text AS first, max(next_offset)::text AS next FROM changed_ranges GROUP BY 1 ORDER BY 1`,
+  );
+  return { raw, dupes, ranges };
 }
 
 test('the earliest delivery wins whatever partition is read first; a displaced row becomes the duplicate', async () => {
@@ -165,7 +167,14 @@ test('the earliest delivery wins whatever partition is read first; a displaced r
   for (const r of results) {
     assert.deepEqual(r.raw, expectedRaw);
     assert.deepEqual(r.dupes, expectedDupes);
-    assert.deepEqual(r.hours, ['2026-03-01 01:00:00', '2026-03-01 02:00:00'], 'the hours of winners and of displaced rows are queued');
+    assert.deepEqual(
+      r.ranges,
+      [
+        { p: 0, first: '0', next: '10' },
+        { p: 1, first: '0', next: '10' },
+      ],
+      'the log ranges stored are queued for run_transformations (which replaces the clean rows of displaced ids)',
+    );
   }
 });
 

@@ -17,7 +17,10 @@ export interface DuplicateRow {
   transactionId: string;
 }
 
-/** A partition's position moves to `nextOffset`, but only if the stored one has not passed `firstOffset`. */
+/**
+ * A partition's position moves to `nextOffset`, but only if the stored one has not passed `firstOffset`;
+ * [firstOffset, nextOffset) is also the log range whose raw rows run_transformations cleans next.
+ */
 export interface PositionAdvance {
   partition: number;
   firstOffset: bigint;
@@ -26,8 +29,6 @@ export interface PositionAdvance {
 
 export interface Bookkeeping {
   consumer: ConsumerKey;
-  /** Event hours that received or lost rows, as 'YYYY-MM-DD HH:00:00'. */
-  hours: readonly string[];
   deadLetters: readonly DeadLetterRow[];
   duplicates: readonly DuplicateRow[];
   positions: readonly PositionAdvance[];
@@ -38,7 +39,6 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
   const advanced = await tx.query(sql('ingest/bookkeeping'), [
     b.consumer.topic,
     b.consumer.group,
-    b.hours,
     b.deadLetters.map((d) => d.partition),
     b.deadLetters.map((d) => d.offset.toString()),
     b.deadLetters.map((d) => d.payload),

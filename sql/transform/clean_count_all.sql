@@ -1,0 +1,1 @@
+SELECT count(*)::text AS n FROM transactions_clean

@@ -1,1 +1,0 @@
-TRUNCATE transactions_clean
