@@ -24,6 +24,39 @@ export interface Status {
     duration_seconds: number;
     error: string | null;
   } | null;
+  /** `txpipe run` processes seen in the last day: their continuous steps (not DAG runs). */
+  continuous: ContinuousRun[];
+}
+
+export interface ContinuousRun {
+  process_id: string;
+  consumer_group: string;
+  /** Beat in the last 30 s and not stopped. */
+  active: boolean;
+  started_at: string;
+  last_step_at: string | null;
+  steps: number;
+  mean_step_seconds: number | null;
+  last_step_seconds: number | null;
+  rows_cleaned: number;
+  documents_indexed: number;
+  errors: number;
+  last_error: string | null;
+}
+
+interface ContinuousRow {
+  process_id: string;
+  consumer_group: string;
+  active: boolean;
+  started_at: string;
+  last_step_at: string | null;
+  steps: string;
+  step_seconds: number;
+  last_step_seconds: number | null;
+  rows_cleaned: string;
+  documents_indexed: string;
+  errors: string;
+  last_error: string | null;
 }
 
 type Counts = Record<
@@ -67,6 +100,20 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
     },
     consumer: { group: rt.config.group, lag: partitions.reduce((s, p) => s + p.lag, 0), partitions },
     last_dag_run: last ?? null,
+    continuous: (await rt.warehouse.query<ContinuousRow>(sql('run/recent'))).map((r) => ({
+      process_id: r.process_id,
+      consumer_group: r.consumer_group,
+      active: r.active,
+      started_at: r.started_at,
+      last_step_at: r.last_step_at,
+      steps: Number(r.steps),
+      mean_step_seconds: Number(r.steps) > 0 ? r.step_seconds / Number(r.steps) : null,
+      last_step_seconds: r.last_step_seconds,
+      rows_cleaned: Number(r.rows_cleaned),
+      documents_indexed: Number(r.documents_indexed),
+      errors: Number(r.errors),
+      last_error: r.last_error,
+    })),
   };
 }
 
@@ -85,5 +132,20 @@ export function statusText(s: Status): string {
     `consumer            group ${s.consumer.group}, lag ${s.consumer.lag}` +
       s.consumer.partitions.map((p) => `\n  partition ${p.partition}: position ${p.position}, end ${p.end}, lag ${p.lag}`).join(''),
     `last DAG run        ${run ? `${run.run_id} ${run.state} (${run.duration_seconds.toFixed(2)} s)${run.error ? `: ${run.error}` : ''}` : 'none yet'}`,
+    `txpipe run          ${continuousText(s.continuous)}`,
   ].join('\n');
+}
+
+function continuousText(runs: ContinuousRun[]): string {
+  const active = runs.filter((r) => r.active);
+  if (active.length === 0) return 'none active (metrics follow the DAG schedule)';
+  return (
+    `${active.length} active` +
+    active
+      .map(
+        (r) =>
+          `\n  ${r.process_id}: ${r.steps} steps, ${r.mean_step_seconds === null ? '-' : `${(r.mean_step_seconds * 1000).toFixed(0)} ms`} a step, last ${r.last_step_at ?? 'never'}, ${r.rows_cleaned} rows cleaned, ${r.errors} failed`,
+      )
+      .join('')
+  );
 }

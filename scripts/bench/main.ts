@@ -2,7 +2,8 @@
  * npm run bench: ingest speed on PGlite, PostgreSQL and Kafka → PostgreSQL beside its floors (a bare
  * COPY, a bare consumer), the ingest process's peak RSS, and DAG run times as the table grows.
  * Needs DATABASE_URL and KAFKA_BROKERS (eval "$(npm run -s services:up)"). BENCH_EVENTS sets the size;
- * BENCH_SOAK_SECONDS (180; 0 skips) and BENCH_SOAK_RATE (3000/s) the soak.
+ * BENCH_FRESHNESS_SECONDS (60; 0 skips) and BENCH_FRESHNESS_RATE (20000/s) the freshness of `txpipe run`
+ * (needs OPENSEARCH_URL too); BENCH_SOAK_SECONDS (180; 0 skips) and BENCH_SOAK_RATE (3000/s) the soak.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,12 +21,15 @@ import { publishLines } from '../../src/log/publish.ts';
 import { encodeCopyRows } from '../../src/warehouse/copy-text.ts';
 import { bareConsume } from './kafka-bare-consumer.ts';
 import { soak } from './soak.ts';
+import { freshness, histogram, percentile } from './freshness.ts';
 import { createDatabase, dropDatabase, testName } from '../../test/support/target.ts';
 import { cliEnv, repoRoot } from '../../test/support/cli.ts';
 import { table } from '../../src/cli/table.ts';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const N_PGLITE = Number(process.env.BENCH_PGLITE_EVENTS ?? Math.min(N, 200_000));
+const FRESH_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 60);
+const FRESH_RATE = Number(process.env.BENCH_FRESHNESS_RATE ?? 20_000);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
 const SOAK_RATE = Number(process.env.BENCH_SOAK_RATE ?? 3000);
 const START = Date.parse('2026-01-01T00:00:00Z');
@@ -206,6 +210,20 @@ async function main() {
       await rt.close();
       await dropDatabase(db);
     }
+  }
+
+  // Freshness: txpipe run at a steady rate, events stamped now.
+  if (FRESH_SECONDS > 0) {
+    const opensearch = process.env.OPENSEARCH_URL;
+    if (!opensearch) throw new Error('OPENSEARCH_URL must be set for the freshness bench (eval "$(npm run -s services:up)")');
+    const f = await freshness({ databaseUrl, kafka, opensearch }, FRESH_SECONDS, FRESH_RATE, say);
+    const ms = (v: number) => `${Math.round(v)} ms`;
+    notes.push(
+      `freshness (txpipe run, ${f.events.toLocaleString('en-US')} events at ${f.rate.toLocaleString('en-US')}/s for ${f.seconds} s; counted: hourly_metrics ${f.counted.postgres.toLocaleString('en-US')}, search ${f.counted.search.toLocaleString('en-US')}):\n` +
+        `  to hourly_metrics: p50 ${ms(percentile(f.postgres, 0.5))}, p95 ${ms(percentile(f.postgres, 0.95))}, p99 ${ms(percentile(f.postgres, 0.99))} (target p95 ≤ 1 s)\n${histogram(f.postgres)}\n` +
+        `  to the search index: p50 ${ms(percentile(f.search, 0.5))}, p95 ${ms(percentile(f.search, 0.95))}, p99 ${ms(percentile(f.search, 0.99))} (target p50 ≤ 1 s, p95 ≤ 2 s)\n${histogram(f.search)}\n` +
+        `  ${f.runLine}`,
+    );
   }
 
   // The soak: steady traffic through SIGKILLs of the ingest and a PostgreSQL crash-restart.

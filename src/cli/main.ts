@@ -12,6 +12,7 @@ import { describeError, UsageError } from './errors.ts';
 import { registerGenerate } from './generate.ts';
 import { registerProduce } from './produce.ts';
 import { registerIngest } from './ingest.ts';
+import { registerRun } from './run.ts';
 import { registerDag } from './dag.ts';
 import { registerTask } from './task.ts';
 import { registerMetrics } from './metrics.ts';
@@ -30,6 +31,7 @@ const program = new Command('txpipe')
 registerGenerate(program);
 registerProduce(program);
 registerIngest(program);
+registerRun(program);
 registerDag(program);
 registerTask(program);
 registerMetrics(program);

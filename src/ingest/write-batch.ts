@@ -106,6 +106,7 @@ export async function writeOptimistic(tx: Tx, p: PreparedBatch, ctx: WriteContex
     deadLetters: deadLetterRows(p, dead),
     duplicates: duplicateRows(p, dupes),
     positions,
+    replaces: false,
   });
   if (advanced !== positions.length) throw new NeedsCarefulWrite('part of the batch was applied before (a redelivery)');
   return finish(outcome, included, hours, dead.length, dupes.length, 0);
@@ -163,6 +164,7 @@ export async function writeCareful(tx: Tx, p: PreparedBatch, ctx: WriteContext):
     deadLetters: deadLetterRows(p, dead),
     duplicates: [...duplicateRows(p, dupes), ...displaced],
     positions,
+    replaces: displaced.length > 0,
   });
   return finish(outcome, included, hours, dead.length, dupes.length + displaced.length, displaced.length);
 }

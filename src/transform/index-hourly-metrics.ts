@@ -55,12 +55,18 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
     return { skipped: reason };
   }
   const search = ctx.search;
-  await atEngine(search, () => search.ensure());
+  // Template, policy and retention before the first write; a run with nothing to send calls nothing.
+  let ensured = false;
+  const ready = async () => {
+    if (!ensured) await atEngine(search, () => search.ensure());
+    ensured = true;
+  };
   let indexed = 0;
   let removed = 0;
   for (;;) {
     const gone = (await ctx.warehouse.query<{ event_hour: string }>(sql('transform/index_pending_removals'), [CHUNK])).map((r) => r.event_hour);
     if (gone.length === 0) break;
+    await ready();
     const result = await atEngine(search, () => search.remove(gone.map(toRfc3339)));
     if (result.failures.length > 0)
       throw new IndexingError(`${result.failures.length} document removal(s) refused by ${search.kind} (${sampleOf(result.failures)})`);
@@ -70,6 +76,7 @@ export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary>
   for (;;) {
     const rows = await ctx.warehouse.query<HourlyMetricsRow>(sql('transform/index_pending_metrics'), [CHUNK]);
     if (rows.length === 0) break;
+    await ready();
     const result = await atEngine(search, () => search.upsert(rows.map(toDocument)));
     if (result.failures.length > 0)
       throw new IndexingError(`${result.failures.length} document(s) rejected by ${search.kind} (${sampleOf(result.failures)})`);

@@ -54,10 +54,17 @@ export interface OpenWriterOptions<In> {
   warn: (line: string) => void;
 }
 
+export interface TransactionOptions {
+  isolation?: 'read committed' | 'repeatable read';
+}
+
 export interface Warehouse extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs fn in one transaction: commit on return, rollback on throw. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction: commit on return, rollback on throw. `repeatable read` gives every
+   * statement of fn the same snapshot (default: read committed, a snapshot per statement).
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs fn while holding a session-level advisory lock, or returns { acquired: false }
    * at once when another session (another process, another machine) holds it.

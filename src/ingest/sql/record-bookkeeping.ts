@@ -32,6 +32,8 @@ export interface Bookkeeping {
   deadLetters: readonly DeadLetterRow[];
   duplicates: readonly DuplicateRow[];
   positions: readonly PositionAdvance[];
+  /** The batch displaced stored rows (their ids get new clean rows: run_transformations removes the old). */
+  replaces: boolean;
 }
 
 /** Records it all and returns how many partitions advanced: fewer than given means a redelivery. */
@@ -49,6 +51,7 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
     b.positions.map((p) => p.partition),
     b.positions.map((p) => p.firstOffset.toString()),
     b.positions.map((p) => p.nextOffset.toString()),
+    b.replaces,
   ]);
   return advanced.length;
 }

@@ -3,7 +3,7 @@
  * PGlite has no COPY FROM STDIN: batches are COPYed from its '/dev/blob' device instead.
  */
 import { PGlite } from '@electric-sql/pglite';
-import type { OpenWriterOptions, Queryable, Tx, Warehouse, Writer, WriterModule, WriterSpec } from '../port.ts';
+import type { OpenWriterOptions, Queryable, TransactionOptions, Tx, Warehouse, Writer, WriterModule, WriterSpec } from '../port.ts';
 import { pgliteParsers } from '../type-parsers.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
@@ -66,8 +66,10 @@ export class PGliteWarehouse implements Warehouse {
     return this.#base.exec(text);
   }
 
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /** PGlite runs one transaction at a time, so no snapshot can differ; the isolation is still set as asked. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.#db.transaction(async (pgTx) => {
+      if (options.isolation === 'repeatable read') await pgTx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       const base = queryable(pgTx);
       const tx: Tx = {
         ...base,

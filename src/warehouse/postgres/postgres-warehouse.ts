@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { finished } from 'node:stream/promises';
-import type { OpenWriterOptions, Queryable, Tx, Warehouse, Writer, WriterSpec } from '../port.ts';
+import type { OpenWriterOptions, Queryable, TransactionOptions, Tx, Warehouse, Writer, WriterSpec } from '../port.ts';
 import { typeParsers } from '../type-parsers.ts';
 import { ThreadWriter } from './writer-thread.ts';
 import { isOutage } from '../transient.ts';
@@ -82,9 +82,9 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.#withClient(async (client) => {
-      await client.query('BEGIN');
+      await client.query(options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
       try {
         const tx: Tx = {
           ...queryable(client),
