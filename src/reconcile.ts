@@ -13,14 +13,14 @@
  * transform SQL they check. Hours the DAG has not processed yet (still in changed_hours,
  * metrics_pending_hours, index_pending_hours) are not differences: each check reports them as pending.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from './sql.ts';
 import type { Runtime } from './runtime.ts';
 import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import type { Queryable } from './warehouse/port.ts';
 import type { HourlyMetricsDoc, SearchIndex } from './search/port.ts';
 import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
-import { DAG_LOCK } from './dag/runner.ts';
+import { TRANSFORM_LOCK } from './dag/runner.ts';
+import { withAdvisoryLockWaiting } from './warehouse/advisory-wait.ts';
 
 export interface Reconciliation {
   topic: string;
@@ -178,19 +178,13 @@ function skippedDocuments(): Check {
   };
 }
 
-/** Runs fn while holding the DAG's lock, waiting (polling) up to waitMs for a running run to end. */
+/** Runs fn while no DAG run or continuous step changes the tables or the index, waiting up to waitMs for them. */
 async function whileNoDagRuns<T>(rt: Pick<Runtime, 'warehouse'>, waitMs: number, fn: () => Promise<T>): Promise<T> {
-  const deadline = performance.now() + waitMs;
-  for (;;) {
-    const locked = await rt.warehouse.withAdvisoryLock(DAG_LOCK, fn);
-    if (locked.acquired) return locked.value;
-    if (performance.now() >= deadline) {
-      throw new Error(
-        `a run of ${DAG_ID} held its lock for ${Math.round(waitMs / 1000)} s; reconcile compares the index only between runs: try again`,
-      );
-    }
-    await sleep(200);
-  }
+  const locked = await withAdvisoryLockWaiting(rt.warehouse, TRANSFORM_LOCK, fn, { timeoutMs: waitMs });
+  if (locked.acquired) return locked.value;
+  throw new Error(
+    `a run of ${DAG_ID} or a continuous step held the transformations for ${Math.round(waitMs / 1000)} s; reconcile compares the index only between them: try again`,
+  );
 }
 
 // --- SQL, one typed function per file ---------------------------------------------------------

@@ -17,8 +17,9 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('ingest continuously and keep transactions_clean, hourly_metrics and the search index seconds old, until SIGINT/SIGTERM')
+    .option('--until-idle', 'exit once caught up, after a last step (default: follow until stopped)')
     .option('--batch-size <n>', 'records per batch (default TXPIPE_BATCH_SIZE or 10000)', intFlag(1, 100_000))
-    .action(async (flags: { batchSize?: number }) => {
+    .action(async (flags: { batchSize?: number; untilIdle?: boolean }) => {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
         const { ingest, steps } = await runPipeline({
@@ -27,6 +28,7 @@ export function registerRun(program: Command): void {
           search: rt.search,
           group: rt.config.group,
           batchSize: rt.config.batchSize,
+          untilIdle: !!flags.untilIdle,
           signal: ctx.signal,
           logger: ctx.logger,
         });

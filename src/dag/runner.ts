@@ -10,6 +10,7 @@ import type { Warehouse } from '../warehouse/port.ts';
 import type { SearchIndex } from '../search/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { lockKey } from '../warehouse/lock-key.ts';
+import { withAdvisoryLockWaiting } from '../warehouse/advisory-wait.ts';
 import type { TaskContext, TaskSummary } from '../transform/task-context.ts';
 import { DAG_ID, TASKS, taskById, type TaskId } from './process-kafka-to-postgres.ts';
 
@@ -51,19 +52,38 @@ export interface DagRunResult {
   error?: string;
 }
 
+/** One DAG run at a time, on any machine: a second run finds it taken and does not start. */
 export const DAG_LOCK = lockKey(`dag:${DAG_ID}`);
+/**
+ * One process at a time changes the transformed tables and the index: a DAG run (for its whole run)
+ * or a continuous step of `txpipe run`. Unlike DAG_LOCK it is waited for: steps are short.
+ */
+export const TRANSFORM_LOCK = lockKey(`transform:${DAG_ID}`);
+/** How long a DAG run waits for the continuous steps to let it in before it gives up. */
+const TRANSFORM_WAIT_MS = 120_000;
 
 export function defaultRunId(runType: RunType, logicalDate: string): string {
   return `${runType}__${new Date(logicalDate).toISOString()}`;
 }
 
 const lockedMessage = `another run of ${DAG_ID} holds the lock; not starting a second one`;
+const busyMessage = `the transformations stayed busy (txpipe run's steps) for ${TRANSFORM_WAIT_MS / 1000} s; not starting`;
+
+/** Runs fn holding both locks: the DAG's own (tried), then the transformations' (waited for). */
+async function withRunLocks<T>(deps: DagDeps, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false; error: string }> {
+  const dag = await deps.warehouse.withAdvisoryLock(DAG_LOCK, () =>
+    withAdvisoryLockWaiting(deps.warehouse, TRANSFORM_LOCK, fn, { timeoutMs: TRANSFORM_WAIT_MS }),
+  );
+  if (!dag.acquired) return { acquired: false, error: lockedMessage };
+  if (!dag.value.acquired) return { acquired: false, error: busyMessage };
+  return { acquired: true, value: dag.value.value };
+}
 
 export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult> {
   const started = performance.now();
   const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
   const log = deps.logger.child(DAG_ID);
-  const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
+  const locked = await withRunLocks(deps, async () => {
     await deps.warehouse.query(sql('dag/start_run'), [runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh ?? false]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
     if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
@@ -85,8 +105,8 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
     return { runId, state: failed ? ('failed' as const) : ('success' as const), tasks, seconds, ...(error ? { error } : {}) };
   });
   if (!locked.acquired) {
-    log.warn(lockedMessage);
-    return { runId, state: 'locked', tasks: [], seconds: (performance.now() - started) / 1000, error: lockedMessage };
+    log.warn(locked.error);
+    return { runId, state: 'locked', tasks: [], seconds: (performance.now() - started) / 1000, error: locked.error };
   }
   return locked.value;
 }
@@ -155,7 +175,7 @@ export async function runSingleTask(
     recompute?: { from: string; to: string };
   },
 ): Promise<TaskOutcome | { state: 'locked'; error: string }> {
-  const locked = await deps.warehouse.withAdvisoryLock(DAG_LOCK, async () => {
+  const locked = await withRunLocks(deps, async () => {
     await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
     if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
     const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
@@ -166,6 +186,6 @@ export async function runSingleTask(
     }
     return outcome;
   });
-  if (!locked.acquired) return { state: 'locked', error: lockedMessage };
+  if (!locked.acquired) return { state: 'locked', error: locked.error };
   return locked.value;
 }

@@ -5,14 +5,16 @@
  * step is kicked by each committed batch and coalesces the kicks that arrive while it runs; when nothing
  * kicks it, it still looks every few seconds (another process's leftovers, a backfill's queued hours).
  *
- * Steps hold the DAG's advisory lock, so they never overlap a DAG run or another process's step: each
- * claims everything pending when it starts, and the hourly DAG stays the authority for reruns,
+ * Steps hold the transformations' advisory lock (TRANSFORM_LOCK, which a DAG run holds for its whole
+ * run), so they never overlap a DAG run or another process's step: each claims everything pending when
+ * it starts, and the hourly DAG stays the authority for reruns,
  * backfills and full refreshes. A step is not a DAG run: it adds no row to dag_runs; its counters go
  * to continuous_runs (txpipe status) and the log gets one summary line a minute.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DAG_LOCK } from '../dag/runner.ts';
+import { TRANSFORM_LOCK } from '../dag/runner.ts';
+import { withAdvisoryLockWaiting } from '../warehouse/advisory-wait.ts';
 import type { Logger } from '../observe/logger.ts';
 import { backoffMs, isOutage } from '../observe/outage.ts';
 import type { SearchIndex } from '../search/port.ts';
@@ -28,7 +30,7 @@ const IDLE_STEP_MS = 2_000;
 /** How often the summary line is logged. */
 const SUMMARY_MS = 60_000;
 
-/** Seconds a step spent in each of the DAG's tasks (and waiting for the DAG lock). */
+/** Seconds a step spent in each of the DAG's tasks (and waiting for the transformations' lock). */
 export interface StepPhases {
   lock: number;
   run_transformations: number;
@@ -162,7 +164,7 @@ export class ContinuousSteps {
     });
   }
 
-  /** One step under the DAG lock; false when it failed (logged, counted). */
+  /** One step under the transformations' lock; false when it failed (logged, counted). */
   async #step(): Promise<boolean> {
     const started = performance.now();
     let rowsCleaned = 0;
@@ -176,7 +178,7 @@ export class ContinuousSteps {
       mark = now;
     };
     try {
-      const ran = await this.#withDagLock(async () => {
+      const ran = await this.#withTransformLock(async () => {
         lap('lock');
         const cleaned = await runTransformations(this.#ctx);
         lap('run_transformations');
@@ -208,13 +210,14 @@ export class ContinuousSteps {
     return error === undefined;
   }
 
-  /** Runs fn holding the DAG lock, waiting for it (a DAG run holds it for its whole run); undefined if stopped meanwhile. */
-  async #withDagLock(fn: () => Promise<void>): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      const locked = await this.#o.warehouse.withAdvisoryLock(DAG_LOCK, fn);
-      if (locked.acquired) return true;
-      if (this.#stopping && attempt > 0) return false;
-      await sleep(Math.min(20 * 2 ** attempt, 500));
+  /** Runs fn holding the transformations' lock, waiting for it (a DAG run holds it for its whole run); false if stopped meanwhile. */
+  async #withTransformLock(fn: () => Promise<void>): Promise<boolean> {
+    const stopping = new AbortController();
+    const watch = setInterval(() => this.#stopping && stopping.abort(), 100);
+    try {
+      return (await withAdvisoryLockWaiting(this.#o.warehouse, TRANSFORM_LOCK, fn, { signal: stopping.signal })).acquired;
+    } finally {
+      clearInterval(watch);
     }
   }
 

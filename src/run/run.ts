@@ -19,6 +19,8 @@ export interface RunPipelineOptions {
   search?: SearchIndex;
   group: string;
   batchSize: number;
+  /** Stop once caught up (after a last step) instead of following. */
+  untilIdle?: boolean;
   signal?: AbortSignal;
   logger: Logger;
   onBatch?: (outcome: BatchOutcome, totals: IngestTotals) => void;
@@ -47,7 +49,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineTot
       log: o.log,
       group: o.group,
       batchSize: o.batchSize,
-      untilIdle: false,
+      untilIdle: o.untilIdle ?? false,
       signal: o.signal,
       logger: o.logger.child('ingest'),
       onBatch: (outcome, totals) => {

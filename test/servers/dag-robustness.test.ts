@@ -257,8 +257,15 @@ async function snapshot(t: Target): Promise<Snapshot> {
   return {
     clean: row!.clean,
     metrics: row!.metrics,
-    changed: await hours('SELECT DISTINCT event_hour::text AS h FROM changed_hours ORDER BY 1'),
-    metricsPending: await hours('SELECT event_hour::text AS h FROM metrics_pending_hours ORDER BY 1'),
+    // The hours of raw rows in log ranges run_transformations has not cleaned yet.
+    changed: await hours(
+      `SELECT DISTINCT date_trunc('hour', t.event_time)::text AS h FROM changed_ranges AS r
+       JOIN transactions AS t ON t.log_partition = r.log_partition AND t.log_offset >= r.first_offset AND t.log_offset < r.next_offset
+       ORDER BY 1`,
+    ),
+    metricsPending: await hours(
+      'SELECT event_hour::text AS h FROM metrics_pending_hours UNION SELECT event_hour::text FROM metrics_deltas ORDER BY 1',
+    ),
   };
 }
 
@@ -269,19 +276,19 @@ test('a DAG run SIGKILLed inside run_transformations’ transaction leaves nothi
     const first = generated(3000, 71, '2026-07-01T00:00:00Z', 1000);
     await ingestInto(t, first);
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    // More events: new rows for the last hour and new hours, queued in changed_hours.
+    // More events: new rows for the last hour and new hours, their log ranges queued in changed_ranges.
     const second = generated(3000, 72, '2026-07-01T02:30:00Z', 1000);
     await ingestInto(t, second);
     const before = await snapshot(t);
     assert.ok(before.changed.length >= 3, JSON.stringify(before));
     assert.deepEqual(before.metricsPending, []);
 
-    // The test holds a lock that run_transformations' last statement (queueing its hours for
-    // refresh_views) waits for, so the run stops inside its transaction after deleting and rewriting
-    // those hours of transactions_clean.
+    // The test holds a lock that run_transformations' statement after cleaning the new rows (taking the
+    // hours queued for a recompute) waits for, so the run stops inside its transaction after writing
+    // the new rows' clean rows and their deltas.
     await holder.connect();
     await holder.query('BEGIN');
-    await holder.query('LOCK TABLE metrics_pending_hours IN SHARE ROW EXCLUSIVE MODE');
+    await holder.query('LOCK TABLE changed_hours IN SHARE ROW EXCLUSIVE MODE');
     const child = spawn(process.execPath, [main, 'dag', 'run', 'process_kafka_to_postgres'], { env: cliEnv(t.env) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -294,7 +301,7 @@ test('a DAG run SIGKILLed inside run_transformations’ transaction leaves nothi
         `SELECT a.pid FROM pg_stat_activity AS a
          WHERE a.datname = current_database() AND a.state = 'active' AND a.wait_event_type = 'Lock'
            AND a.xact_start IS NOT NULL AND a.backend_xid IS NOT NULL
-           AND a.query LIKE 'INSERT INTO metrics_pending_hours%'`,
+           AND a.query LIKE '%DELETE FROM changed_hours%'`,
       );
       return blocked !== undefined;
     });
