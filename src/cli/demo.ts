@@ -1,11 +1,12 @@
 /**
  * `txpipe demo`: everything in one process on the embedded default: the generator at a steady rate,
- * ingest following the topic, the DAG on a short schedule, and a live view of progress and the latest
- * hourly metrics, until Ctrl-C (or --duration).
+ * `txpipe run` (ingest, and the continuous steps that keep hourly_metrics seconds old), the DAG on a
+ * short schedule beside it, and a live view of progress and the latest hourly metrics, until Ctrl-C
+ * (or --duration).
  */
 import type { Command } from 'commander';
 import { generateEvents } from '../events/generator.ts';
-import { runIngest } from '../ingest/ingest.ts';
+import { runPipeline } from '../run/run.ts';
 import { scheduleDag } from '../dag/scheduler.ts';
 import { readStatus, statusText } from '../status.ts';
 import type { Runtime } from '../runtime.ts';
@@ -30,9 +31,9 @@ interface Flags {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('generator + ingest + DAG in one process on the embedded default, with a live view, until Ctrl-C')
+    .description('generator + txpipe run + the DAG in one process on the embedded default, with a live view, until Ctrl-C')
     .option('--rate <events_per_s>', 'generated events per second', numberFlag(1, 100_000), 50)
-    .option('--schedule <cron>', 'DAG schedule (6-field cron allowed)', '*/10 * * * * *')
+    .option('--schedule <cron>', 'DAG schedule (6-field cron allowed)', '0 * * * * *')
     .option('--duration <s>', 'stop after this many seconds', intFlag(1, 31_536_000))
     .option('--late-ratio <r>', 'share of late events', ratioFlag, 0.05)
     .option('--duplicate-ratio <r>', 'share of re-sent events', ratioFlag, 0.02)
@@ -55,15 +56,17 @@ export function registerDemo(program: Command): void {
         if (flags.duration) setTimeout(() => process.kill(process.pid, 'SIGINT'), flags.duration * 1000).unref();
         const tasks = [
           produceForever(rt, flags, ctx.signal),
-          runIngest({
+          // txpipe run: ingest, and after each batch the continuous steps keep hourly_metrics seconds old.
+          runPipeline({
             warehouse: rt.warehouse,
             log: rt.log,
+            search: rt.search,
             group: rt.config.group,
             batchSize: rt.config.batchSize,
-            untilIdle: false,
             signal: ctx.signal,
-            logger: logger.child('ingest'),
+            logger,
           }),
+          // The hourly DAG beside it, on a short schedule so the demo shows its runs too.
           scheduleDag(rt, {
             schedule: flags.schedule,
             retries: rt.config.taskRetries,
