@@ -98,10 +98,3 @@ export class CopyWriter {
     return this.buf.subarray(0, this.length);
   }
 }
-
-/** Rows (text values in PostgreSQL's input format, or null) as one COPY text payload. */
-export function encodeCopyRows(rows: readonly (readonly (string | null)[])[]): Buffer {
-  const w = new CopyWriter(rows.length * 128);
-  for (const r of rows) w.row(r);
-  return w.bytesWritten();
-}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { intFlag, isoFlag, ratioFlag } from '../../src/cli/flags.ts';
-import { CopyWriter, encodeCopyRows } from '../../src/warehouse/copy-text.ts';
+import { CopyWriter } from '../../src/warehouse/copy-text.ts';
 import { table } from '../../src/cli/table.ts';
 import { metricsCsv, metricsJson } from '../../src/cli/format-metrics.ts';
 import { storableText } from '../../src/warehouse/storable-text.ts';
@@ -21,11 +21,15 @@ test('flag parsers accept good values and name the problem otherwise', () => {
 });
 
 test('COPY text escapes backslash, tab, newline and CR, and writes null as \\N', () => {
-  const text = encodeCopyRows([
+  const rows = new CopyWriter();
+  for (const r of [
     ['a\tb', null, 'c\\d', 'e\nf\rg'],
     ['plain', '', 'x', 'y'],
     ['é€😀', 'z', 'z', 'z'],
-  ]).toString('utf8');
+  ]) {
+    rows.row(r);
+  }
+  const text = rows.bytesWritten().toString('utf8');
   assert.equal(text, 'a\\tb\t\\N\tc\\\\d\te\\nf\\rg\nplain\t\tx\ty\né€😀\tz\tz\tz\n');
   // Growing past the initial capacity keeps what was written.
   const w = new CopyWriter(256);
@@ -77,4 +81,33 @@ test('an error prints with its distinct nested reasons on one line', async () =>
   assert.equal(describeError(new Error('outer', { cause: new Error('inner') })), 'outer: inner');
   assert.equal(describeError(new Error('plain')), 'plain');
   assert.equal(describeError('text'), 'text');
+});
+
+test('COPY integers are written digit by digit: zero, negatives, 2^53 − 1, and 64-bit offsets', () => {
+  const w = new CopyWriter(16);
+  for (const n of [0, 7, 10, -1, -120, 1_796_131_995_405, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+    w.integer(n);
+    w.byte(9);
+  }
+  for (const n of [0n, 9_007_199_254_740_993n, -9_223_372_036_854_775_808n]) {
+    w.bigint(n);
+    w.byte(9);
+  }
+  assert.equal(
+    w.bytesWritten().toString(),
+    [
+      '0',
+      '7',
+      '10',
+      '-1',
+      '-120',
+      '1796131995405',
+      '9007199254740991',
+      '-9007199254740991',
+      '0',
+      '9007199254740993',
+      '-9223372036854775808',
+      '',
+    ].join('\t'),
+  );
 });
