@@ -5,6 +5,11 @@
  * (validateEvent in event.ts) and gets the same row or its dead-letter reason from there. The fast
  * path never rejects an event itself, so a dead letter's reason always comes from the reference
  * path; test/unit/events-fast.test.ts checks that both paths agree, byte for byte.
+ *
+ * Two steps: scan() checks the JSON structure and returns where each known field's value sits (a
+ * FieldSpans); encodeEventFast() then checks those values and writes them. scan() always returns the
+ * same FieldSpans and timestamp() is given one date scratch: the path is synchronous and never
+ * re-entered, so a message allocates nothing.
  */
 import type { CopyWriter } from '../warehouse/copy-text.ts';
 import * as ascii from './ascii.ts';
@@ -18,7 +23,7 @@ const { UPPER_A, UPPER_E, UPPER_T, UPPER_Z, LOWER_A, LOWER_E, LOWER_T, LOWER_Z, 
 /** Returned instead of an event hour when the message must take the reference path. */
 export const BAIL = -1e15;
 
-// The known fields, as indices into kind, start and end.
+// The known fields, as indices into FieldSpans.
 const TID = 0;
 const UID = 1;
 const AMOUNT = 2;
@@ -36,10 +41,12 @@ const NUMBER = 2;
 const NULL = 3;
 const OTHER = 4;
 
-// Where each known field's value sits in the message (string values: inside the quotes).
-const kind = new Uint8Array(7);
-const start = new Int32Array(7);
-const end = new Int32Array(7);
+/** What scan() found for each known field: its value's kind and where the value sits in the message (strings: inside the quotes). */
+class FieldSpans {
+  readonly kind = new Uint8Array(FIELDS.length);
+  readonly start = new Int32Array(FIELDS.length);
+  readonly end = new Int32Array(FIELDS.length);
+}
 
 /** Hex digit value per byte, -1 for anything else. */
 const HEX = new Int8Array(256).fill(-1);
@@ -145,22 +152,29 @@ function quoteAt(s: Uint8Array, i: number, n: number): number {
   return i < n ? i : -1;
 }
 
-/** Scans s[from, n) as a flat JSON object, recording the known fields; false when it is anything else. */
-function scan(s: Uint8Array, from: number, n: number): boolean {
+/** scan()'s result: one object, overwritten by each call (a module constant, so V8 compiles its arrays in). */
+const spans = new FieldSpans();
+
+/**
+ * Scans s[from, n) as a flat JSON object and returns where its known fields are; null when it is
+ * anything else. The result is valid until the next call.
+ */
+function scan(s: Uint8Array, from: number, n: number): FieldSpans | null {
+  const { kind, start, end } = spans;
   kind.fill(ABSENT);
   let i = skipWs(s, from, n);
-  if (at(s, i, n) !== OPEN_BRACE) return false;
+  if (at(s, i, n) !== OPEN_BRACE) return null;
   i = skipWs(s, i + 1, n);
   for (;;) {
-    if (at(s, i, n) !== QUOTE) return false;
+    if (at(s, i, n) !== QUOTE) return null;
     const ks = i + 1;
     i = quoteAt(s, ks, n);
-    if (i < 0) return false;
+    if (i < 0) return null;
     const f = keyIndex(s, ks, i);
-    if (f < 0 && stringEnd(s, ks, n) !== i) return false; // an unknown key: plain ASCII only
-    if (f >= 0 && kind[f] !== ABSENT) return false; // a repeated key: JSON.parse's last-wins is the reference path's job
+    if (f < 0 && stringEnd(s, ks, n) !== i) return null; // an unknown key: plain ASCII only
+    if (f >= 0 && kind[f] !== ABSENT) return null; // a repeated key: JSON.parse's last-wins is the reference path's job
     i = skipWs(s, i + 1, n);
-    if (at(s, i, n) !== COLON) return false;
+    if (at(s, i, n) !== COLON) return null;
     i = skipWs(s, i + 1, n);
     const c = at(s, i, n);
     let k: number;
@@ -169,12 +183,12 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
     if (c === QUOTE) {
       vs = i + 1;
       ve = f >= 0 ? quoteAt(s, vs, n) : stringEnd(s, vs, n);
-      if (ve < 0) return false;
+      if (ve < 0) return null;
       i = ve + 1;
       k = STRING;
     } else if (c === MINUS || isDigit(c)) {
       i = scanNumber(s, i, n);
-      if (i < 0) return false;
+      if (i < 0) return null;
       ve = i;
       k = NUMBER;
     } else if (literal(s, i, n, 'null')) {
@@ -187,7 +201,7 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
       ve = i += 5;
       k = OTHER;
     } else {
-      return false;
+      return null;
     }
     if (f >= 0) {
       kind[f] = k;
@@ -200,8 +214,8 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
       i = skipWs(s, i + 1, n);
       continue;
     }
-    if (d !== CLOSE_BRACE) return false;
-    return skipWs(s, i + 1, n) === n;
+    if (d !== CLOSE_BRACE) return null;
+    return skipWs(s, i + 1, n) === n ? spans : null;
   }
 }
 
@@ -288,15 +302,13 @@ function digits2(w: CopyWriter, n: number): void {
   w.byte(DIGIT_0 + (n % 10));
 }
 
-const civil: number[] = [0, 0, 0];
-
 /**
  * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
  * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…]` followed by nothing, `Z` or `±HH:MM` is
  * read here, the same way parseTimestamp reads it; other spellings (no seconds, `±HHMM`, `±HH`) go
- * through parseTimestamp.
+ * through parseTimestamp. `date` is scratch for civilFromDays.
  */
-function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
+function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: number[]): number {
   const len = b - a;
   if (len >= 19 && s[a + 4] === MINUS && s[a + 7] === MINUS && s[a + 13] === COLON && s[a + 16] === COLON) {
     const sep = s[a + 10];
@@ -352,13 +364,13 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       } else {
         const days = Math.floor(total / 1440);
         const minutes = total - days * 1440;
-        civilFromDays(days, civil);
-        if (civil[0]! < 1 || civil[0]! > 9999) return BAIL; // the reference path says why
-        digits4(w, civil[0]!);
+        civilFromDays(days, date);
+        if (date[0]! < 1 || date[0]! > 9999) return BAIL; // the reference path says why
+        digits4(w, date[0]!);
         w.byte(MINUS);
-        digits2(w, civil[1]!);
+        digits2(w, date[1]!);
         w.byte(MINUS);
-        digits2(w, civil[2]!);
+        digits2(w, date[2]!);
         w.byte(SPACE);
         digits2(w, Math.floor(minutes / 60));
         w.byte(COLON);
@@ -378,6 +390,9 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
   return epochHourOf(parsed);
 }
 
+/** The date scratch encodeEventFast hands to timestamp(): civilFromDays' [year, month, day]. */
+const civil: number[] = [0, 0, 0];
+
 /**
  * Writes the COPY line of the event in s[from, to) to `w` and its transaction_id's 128 bits to
  * `ids[idAt..idAt+3]`, and returns its event hour (hours since the epoch); or writes nothing and
@@ -393,7 +408,9 @@ export function encodeEventFast(
   idAt: number,
 ): number {
   const n = to - from;
-  if (n > MAX_PAYLOAD_BYTES || !scan(s, from, to)) return BAIL;
+  const found = n > MAX_PAYLOAD_BYTES ? null : scan(s, from, to);
+  if (found === null) return BAIL;
+  const { kind, start, end } = found;
   if (kind[TID] !== STRING || end[TID]! - start[TID]! !== 36) return BAIL;
   if (kind[UID] !== STRING || end[UID]! - start[UID]! !== 36) return BAIL;
   if (kind[AMOUNT] !== STRING && kind[AMOUNT] !== NUMBER) return BAIL;
@@ -425,11 +442,11 @@ export function encodeEventFast(
   w.byte(TAB);
   w.bytes(s, start[STATUS]!, end[STATUS]!);
   w.byte(TAB);
-  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w);
+  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w, civil);
   if (hour === BAIL) return rollback(w, mark);
   w.byte(TAB);
   if (pt === STRING) {
-    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w) === BAIL) return rollback(w, mark);
+    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w, civil) === BAIL) return rollback(w, mark);
   } else {
     let text: string;
     try {
