@@ -303,6 +303,18 @@ function digits2(w: CopyWriter, n: number): void {
 }
 
 /**
+ * s[a, b) as text, one character per byte (Latin-1). A timestamp's bytes are only known to hold no
+ * quote, so non-ASCII ones get here too: each stays a non-ASCII character, which parseTimestamp
+ * rejects as the reference path would ('ascii' decoding clears the high bit and could make a digit of
+ * it; TextDecoder's 'latin1' is windows-1252). The ingest hands over Buffers (views into the log
+ * client's buffers); any other Uint8Array is viewed, not copied, as a Buffer.
+ */
+function latin1(s: Uint8Array, a: number, b: number): string {
+  const buf = Buffer.isBuffer(s) ? s : Buffer.from(s.buffer, s.byteOffset, s.byteLength);
+  return buf.toString('latin1', a, b);
+}
+
+/**
  * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
  * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…]` followed by nothing, `Z` or `±HH:MM` is
  * read here, the same way parseTimestamp reads it; other spellings (no seconds, `±HHMM`, `±HH`) go
@@ -384,7 +396,7 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: num
       return Math.floor(total / 60);
     }
   }
-  const parsed = parseTimestamp(Buffer.prototype.latin1Slice.call(s, a, b) as string);
+  const parsed = parseTimestamp(latin1(s, a, b));
   if (parsed === null) return BAIL;
   w.text(parsed);
   return epochHourOf(parsed);
