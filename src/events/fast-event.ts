@@ -5,14 +5,25 @@
  * (validateEvent in event.ts) and gets the same row or its dead-letter reason from there. The fast
  * path never rejects an event itself, so a dead letter's reason always comes from the reference
  * path; test/unit/events-fast.test.ts checks that both paths agree, byte for byte.
+ *
+ * Two steps: scan() checks the JSON structure and returns where each known field's value sits (a
+ * FieldSpans); encodeEventFast() then checks those values and writes them. scan() always returns the
+ * same FieldSpans and timestamp() is given one date scratch: the path is synchronous and never
+ * re-entered, so a message allocates nothing.
  */
 import type { CopyWriter } from '../warehouse/copy-text.ts';
+import * as ascii from './ascii.ts';
 import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
 import { civilFromDays, daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
+
+// This module's own constants, which V8 compiles in as immediates (an imported binding is loaded at each use; see ascii.ts).
+const { TAB, LF, CR, SPACE, QUOTE, PLUS, COMMA, MINUS, DOT, DIGIT_0, DIGIT_9, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE } = ascii;
+const { UPPER_A, UPPER_E, UPPER_T, UPPER_Z, LOWER_A, LOWER_E, LOWER_T, LOWER_Z, TO_LOWER, NON_ASCII } = ascii;
 
 /** Returned instead of an event hour when the message must take the reference path. */
 export const BAIL = -1e15;
 
+// The known fields, as indices into FieldSpans.
 const TID = 0;
 const UID = 1;
 const AMOUNT = 2;
@@ -20,29 +31,33 @@ const CURRENCY = 3;
 const STATUS = 4;
 const EVENT_TIME = 5;
 const PROCESSING_TIME = 6;
-const KEYS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'].map((k) => Buffer.from(k, 'latin1'));
+const FIELDS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'];
+const KEYS = FIELDS.map((k) => Buffer.from(k, 'latin1'));
 
+// What a field's value is (only what the checks need to tell apart).
 const ABSENT = 0;
 const STRING = 1;
 const NUMBER = 2;
 const NULL = 3;
 const OTHER = 4;
 
-// Where each known field's value sits in the message (string values: inside the quotes).
-const kind = new Uint8Array(7);
-const start = new Int32Array(7);
-const end = new Int32Array(7);
+/** What scan() found for each known field: its value's kind and where the value sits in the message (strings: inside the quotes). */
+class FieldSpans {
+  readonly kind = new Uint8Array(FIELDS.length);
+  readonly start = new Int32Array(FIELDS.length);
+  readonly end = new Int32Array(FIELDS.length);
+}
 
 /** Hex digit value per byte, -1 for anything else. */
 const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[48 + c] = c;
-for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
+for (let c = 0; c < 10; c++) HEX[DIGIT_0 + c] = c;
+for (let c = 0; c < 6; c++) HEX[UPPER_A + c] = HEX[LOWER_A + c] = 10 + c;
 /** A UUID's characters in lowercase (only read for bytes already checked to be hex digits or '-'). */
 const LOWER = new Uint8Array(256);
-for (let c = 0; c < 256; c++) LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
+for (let c = 0; c < 256; c++) LOWER[c] = c >= UPPER_A && c <= UPPER_Z ? c + TO_LOWER : c;
 
 function isWs(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
+  return c === SPACE || c === TAB || c === LF || c === CR;
 }
 
 function skipWs(s: Uint8Array, i: number, n: number): number {
@@ -51,7 +66,7 @@ function skipWs(s: Uint8Array, i: number, n: number): number {
 }
 
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return c >= DIGIT_0 && c <= DIGIT_9;
 }
 
 /** The byte at i, or -1 past the end (the message sits inside a larger buffer: never read beyond it). */
@@ -61,20 +76,20 @@ function at(s: Uint8Array, i: number, n: number): number {
 
 /** A JSON number at i; the index after it, or -1. */
 function scanNumber(s: Uint8Array, i: number, n: number): number {
-  if (at(s, i, n) === 45) i++;
-  if (at(s, i, n) === 48) i++;
+  if (at(s, i, n) === MINUS) i++;
+  if (at(s, i, n) === DIGIT_0) i++;
   else if (isDigit(at(s, i, n))) while (isDigit(at(s, i, n))) i++;
   else return -1;
-  if (at(s, i, n) === 46) {
+  if (at(s, i, n) === DOT) {
     i++;
     if (!isDigit(at(s, i, n))) return -1;
     while (isDigit(at(s, i, n))) i++;
   }
   const e = at(s, i, n);
-  if (e === 101 || e === 69) {
+  if (e === LOWER_E || e === UPPER_E) {
     i++;
     const sign = at(s, i, n);
-    if (sign === 43 || sign === 45) i++;
+    if (sign === PLUS || sign === MINUS) i++;
     if (!isDigit(at(s, i, n))) return -1;
     while (isDigit(at(s, i, n))) i++;
   }
@@ -90,6 +105,7 @@ function literal(s: Uint8Array, i: number, n: number, word: string): boolean {
 /** Which known key s[from, to) is, or -1. */
 function keyIndex(s: Uint8Array, from: number, to: number): number {
   let f: number;
+  // The length alone picks the candidate, except amount/status.
   switch (to - from) {
     case 14:
       f = TID;
@@ -98,7 +114,7 @@ function keyIndex(s: Uint8Array, from: number, to: number): number {
       f = UID;
       break;
     case 6:
-      f = s[from] === 97 ? AMOUNT : STATUS;
+      f = s[from] === LOWER_A ? AMOUNT : STATUS;
       break;
     case 8:
       f = CURRENCY;
@@ -121,8 +137,8 @@ function keyIndex(s: Uint8Array, from: number, to: number): number {
 function stringEnd(s: Uint8Array, i: number, n: number): number {
   for (; i < n; i++) {
     const c = s[i]!;
-    if (c === 34) return i;
-    if (c === 92 || c < 32 || c >= 128) return -1;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH || c < SPACE || c >= NON_ASCII) return -1;
   }
   return -1;
 }
@@ -132,40 +148,47 @@ function stringEnd(s: Uint8Array, i: number, n: number): number {
  * then rejects anything but its plain ASCII characters, so an escape (a backslash) never gets through.
  */
 function quoteAt(s: Uint8Array, i: number, n: number): number {
-  while (i < n && s[i] !== 34) i++;
+  while (i < n && s[i] !== QUOTE) i++;
   return i < n ? i : -1;
 }
 
-/** Scans s[from, n) as a flat JSON object, recording the known fields; false when it is anything else. */
-function scan(s: Uint8Array, from: number, n: number): boolean {
+/** scan()'s result: one object, overwritten by each call (a module constant, so V8 compiles its arrays in). */
+const spans = new FieldSpans();
+
+/**
+ * Scans s[from, n) as a flat JSON object and returns where its known fields are; null when it is
+ * anything else. The result is valid until the next call.
+ */
+function scan(s: Uint8Array, from: number, n: number): FieldSpans | null {
+  const { kind, start, end } = spans;
   kind.fill(ABSENT);
   let i = skipWs(s, from, n);
-  if (at(s, i, n) !== 123) return false;
+  if (at(s, i, n) !== OPEN_BRACE) return null;
   i = skipWs(s, i + 1, n);
   for (;;) {
-    if (at(s, i, n) !== 34) return false;
+    if (at(s, i, n) !== QUOTE) return null;
     const ks = i + 1;
     i = quoteAt(s, ks, n);
-    if (i < 0) return false;
+    if (i < 0) return null;
     const f = keyIndex(s, ks, i);
-    if (f < 0 && stringEnd(s, ks, n) !== i) return false; // an unknown key: plain ASCII only
-    if (f >= 0 && kind[f] !== ABSENT) return false; // a repeated key: JSON.parse's last-wins is the reference path's job
+    if (f < 0 && stringEnd(s, ks, n) !== i) return null; // an unknown key: plain ASCII only
+    if (f >= 0 && kind[f] !== ABSENT) return null; // a repeated key: JSON.parse's last-wins is the reference path's job
     i = skipWs(s, i + 1, n);
-    if (at(s, i, n) !== 58) return false;
+    if (at(s, i, n) !== COLON) return null;
     i = skipWs(s, i + 1, n);
     const c = at(s, i, n);
     let k: number;
     let vs = i;
     let ve: number;
-    if (c === 34) {
+    if (c === QUOTE) {
       vs = i + 1;
       ve = f >= 0 ? quoteAt(s, vs, n) : stringEnd(s, vs, n);
-      if (ve < 0) return false;
+      if (ve < 0) return null;
       i = ve + 1;
       k = STRING;
-    } else if (c === 45 || isDigit(c)) {
+    } else if (c === MINUS || isDigit(c)) {
       i = scanNumber(s, i, n);
-      if (i < 0) return false;
+      if (i < 0) return null;
       ve = i;
       k = NUMBER;
     } else if (literal(s, i, n, 'null')) {
@@ -178,7 +201,7 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
       ve = i += 5;
       k = OTHER;
     } else {
-      return false;
+      return null;
     }
     if (f >= 0) {
       kind[f] = k;
@@ -187,12 +210,12 @@ function scan(s: Uint8Array, from: number, n: number): boolean {
     }
     i = skipWs(s, i, n);
     const d = at(s, i, n);
-    if (d === 44) {
+    if (d === COMMA) {
       i = skipWs(s, i + 1, n);
       continue;
     }
-    if (d !== 125) return false;
-    return skipWs(s, i + 1, n) === n;
+    if (d !== CLOSE_BRACE) return null;
+    return skipWs(s, i + 1, n) === n ? spans : null;
   }
 }
 
@@ -208,7 +231,7 @@ function hex4(s: Uint8Array, p: number): number {
 
 /** A UUID at s[a, a+36): its 128 bits into words[at..at+3] and its lowercase text into w; false if not a UUID. */
 function uuid(s: Uint8Array, a: number, w: CopyWriter, words: Uint32Array | null, idAt: number): boolean {
-  if (s[a + 8] !== 45 || s[a + 13] !== 45 || s[a + 18] !== 45 || s[a + 23] !== 45) return false;
+  if (s[a + 8] !== MINUS || s[a + 13] !== MINUS || s[a + 18] !== MINUS || s[a + 23] !== MINUS) return false;
   const h0 = hex4(s, a);
   const h1 = hex4(s, a + 4);
   const h2 = hex4(s, a + 9);
@@ -239,57 +262,67 @@ function amount(s: Uint8Array, a: number, b: number, w: CopyWriter): boolean {
   if (intEnd === a) return false;
   let fracStart = b;
   if (i < b) {
-    if (s[i] !== 46) return false;
+    if (s[i] !== DOT) return false;
     fracStart = ++i;
     if (i === b) return false;
     while (i < b && isDigit(s[i]!)) i++;
     if (i !== b) return false;
   }
   let p = a;
-  while (p < intEnd && s[p] === 48) p++;
+  while (p < intEnd && s[p] === DIGIT_0) p++;
   let fe = b;
-  while (fe > fracStart && s[fe - 1] === 48) fe--;
+  while (fe > fracStart && s[fe - 1] === DIGIT_0) fe--;
   if (intEnd - p > 18 || fe - fracStart > 18) return false; // out of range: the reference path says so
-  if (p === intEnd) w.byte(48);
+  if (p === intEnd) w.byte(DIGIT_0);
   else w.bytes(s, p, intEnd);
   if (fe > fracStart) {
-    w.byte(46);
+    w.byte(DOT);
     w.bytes(s, fracStart, fe);
   }
   return true;
 }
 
 function two(s: Uint8Array, i: number): number {
-  const x = s[i]! - 48;
-  const y = s[i + 1]! - 48;
+  const x = s[i]! - DIGIT_0;
+  const y = s[i + 1]! - DIGIT_0;
   return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
 /** Writes n (0–9999) as four ASCII digits. */
 function digits4(w: CopyWriter, n: number): void {
-  w.byte(48 + Math.floor(n / 1000));
-  w.byte(48 + (Math.floor(n / 100) % 10));
-  w.byte(48 + (Math.floor(n / 10) % 10));
-  w.byte(48 + (n % 10));
+  w.byte(DIGIT_0 + Math.floor(n / 1000));
+  w.byte(DIGIT_0 + (Math.floor(n / 100) % 10));
+  w.byte(DIGIT_0 + (Math.floor(n / 10) % 10));
+  w.byte(DIGIT_0 + (n % 10));
 }
 
 /** Writes n (0–99) as two ASCII digits. */
 function digits2(w: CopyWriter, n: number): void {
-  w.byte(48 + Math.floor(n / 10));
-  w.byte(48 + (n % 10));
+  w.byte(DIGIT_0 + Math.floor(n / 10));
+  w.byte(DIGIT_0 + (n % 10));
 }
 
-const civil: number[] = [0, 0, 0];
+/**
+ * s[a, b) as text, one character per byte (Latin-1). A timestamp's bytes are only known to hold no
+ * quote, so non-ASCII ones get here too: each stays a non-ASCII character, which parseTimestamp
+ * rejects as the reference path would ('ascii' decoding clears the high bit and could make a digit of
+ * it; TextDecoder's 'latin1' is windows-1252). The ingest hands over Buffers (views into the log
+ * client's buffers); any other Uint8Array is viewed, not copied, as a Buffer.
+ */
+function latin1(s: Uint8Array, a: number, b: number): string {
+  const buf = Buffer.isBuffer(s) ? s : Buffer.from(s.buffer, s.byteOffset, s.byteLength);
+  return buf.toString('latin1', a, b);
+}
 
 /**
  * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
  * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…]` followed by nothing, `Z` or `±HH:MM` is
  * read here, the same way parseTimestamp reads it; other spellings (no seconds, `±HHMM`, `±HH`) go
- * through parseTimestamp.
+ * through parseTimestamp. `date` is scratch for civilFromDays.
  */
-function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
+function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: number[]): number {
   const len = b - a;
-  if (len >= 19 && s[a + 4] === 45 && s[a + 7] === 45 && s[a + 13] === 58 && s[a + 16] === 58) {
+  if (len >= 19 && s[a + 4] === MINUS && s[a + 7] === MINUS && s[a + 13] === COLON && s[a + 16] === COLON) {
     const sep = s[a + 10];
     const y1 = two(s, a);
     const y2 = two(s, a + 2);
@@ -301,24 +334,24 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
     let i = a + 19;
     let fs = i;
     let fe = i;
-    if (s[i] === 46) {
+    if (s[i] === DOT) {
       fs = ++i;
       while (i < b && isDigit(s[i]!)) i++;
       fe = i;
     }
     let offsetMin = 0;
-    let zoneOk = i === b || ((s[i] === 90 || s[i] === 122) && i + 1 === b);
-    if (!zoneOk && (s[i] === 43 || s[i] === 45) && i + 6 === b && s[i + 3] === 58) {
+    let zoneOk = i === b || ((s[i] === UPPER_Z || s[i] === LOWER_Z) && i + 1 === b);
+    if (!zoneOk && (s[i] === PLUS || s[i] === MINUS) && i + 6 === b && s[i + 3] === COLON) {
       const oh = two(s, i + 1);
       const om = two(s, i + 4);
       zoneOk = oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
-      offsetMin = (oh * 60 + om) * (s[i] === 45 ? -1 : 1);
+      offsetMin = (oh * 60 + om) * (s[i] === MINUS ? -1 : 1);
     }
     const y = y1 * 100 + y2;
     if (
-      (sep === 84 || sep === 116 || sep === 32) &&
+      (sep === UPPER_T || sep === LOWER_T || sep === SPACE) &&
       zoneOk &&
-      (s[a + 19] !== 46 || fe > fs) &&
+      (s[a + 19] !== DOT || fe > fs) &&
       y1 >= 0 &&
       y2 >= 0 &&
       y >= 1 &&
@@ -338,36 +371,39 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter): number {
       w.ensure(26);
       if (offsetMin === 0) {
         w.bytes(s, a, a + 10);
-        w.byte(32);
+        w.byte(SPACE);
         w.bytes(s, a + 11, a + 16);
       } else {
         const days = Math.floor(total / 1440);
         const minutes = total - days * 1440;
-        civilFromDays(days, civil);
-        if (civil[0]! < 1 || civil[0]! > 9999) return BAIL; // the reference path says why
-        digits4(w, civil[0]!);
-        w.byte(45);
-        digits2(w, civil[1]!);
-        w.byte(45);
-        digits2(w, civil[2]!);
-        w.byte(32);
+        civilFromDays(days, date);
+        if (date[0]! < 1 || date[0]! > 9999) return BAIL; // the reference path says why
+        digits4(w, date[0]!);
+        w.byte(MINUS);
+        digits2(w, date[1]!);
+        w.byte(MINUS);
+        digits2(w, date[2]!);
+        w.byte(SPACE);
         digits2(w, Math.floor(minutes / 60));
-        w.byte(58);
+        w.byte(COLON);
         digits2(w, minutes % 60);
       }
       const frac = Math.min(fe - fs, 6);
       w.bytes(s, a + 16, a + 19); // :SS
-      w.byte(46);
+      w.byte(DOT);
       w.bytes(s, fs, fs + frac);
-      for (let k = frac; k < 6; k++) w.byte(48);
+      for (let k = frac; k < 6; k++) w.byte(DIGIT_0);
       return Math.floor(total / 60);
     }
   }
-  const parsed = parseTimestamp(Buffer.prototype.latin1Slice.call(s, a, b) as string);
+  const parsed = parseTimestamp(latin1(s, a, b));
   if (parsed === null) return BAIL;
   w.text(parsed);
   return epochHourOf(parsed);
 }
+
+/** The date scratch encodeEventFast hands to timestamp(): civilFromDays' [year, month, day]. */
+const civil: number[] = [0, 0, 0];
 
 /**
  * Writes the COPY line of the event in s[from, to) to `w` and its transaction_id's 128 bits to
@@ -384,20 +420,22 @@ export function encodeEventFast(
   idAt: number,
 ): number {
   const n = to - from;
-  if (n > MAX_PAYLOAD_BYTES || !scan(s, from, to)) return BAIL;
+  const found = n > MAX_PAYLOAD_BYTES ? null : scan(s, from, to);
+  if (found === null) return BAIL;
+  const { kind, start, end } = found;
   if (kind[TID] !== STRING || end[TID]! - start[TID]! !== 36) return BAIL;
   if (kind[UID] !== STRING || end[UID]! - start[UID]! !== 36) return BAIL;
   if (kind[AMOUNT] !== STRING && kind[AMOUNT] !== NUMBER) return BAIL;
   if (kind[CURRENCY] !== STRING || end[CURRENCY]! - start[CURRENCY]! !== 3) return BAIL;
-  for (let i = start[CURRENCY]!; i < end[CURRENCY]!; i++) if (s[i]! < 65 || s[i]! > 90) return BAIL;
+  for (let i = start[CURRENCY]!; i < end[CURRENCY]!; i++) if (s[i]! < UPPER_A || s[i]! > UPPER_Z) return BAIL;
   if (kind[STATUS] !== STRING) return BAIL;
   const statusLength = end[STATUS]! - start[STATUS]!;
   if (statusLength === 0 || statusLength > MAX_STATUS_LENGTH) return BAIL;
   let blank = true;
   for (let i = start[STATUS]!; i < end[STATUS]!; i++) {
     const c = s[i]!;
-    if (c === 92 || c < 32 || c >= 128) return BAIL;
-    if (c !== 32) blank = false;
+    if (c === BACKSLASH || c < SPACE || c >= NON_ASCII) return BAIL; // as stringEnd
+    if (c !== SPACE) blank = false;
   }
   if (blank) return BAIL;
   if (kind[EVENT_TIME] !== STRING) return BAIL;
@@ -407,20 +445,20 @@ export function encodeEventFast(
   const mark = w.length;
   w.ensure(n + 128);
   if (!uuid(s, start[TID]!, w, ids, idAt)) return rollback(w, mark);
-  w.byte(9);
+  w.byte(TAB);
   if (!uuid(s, start[UID]!, w, null, 0)) return rollback(w, mark);
-  w.byte(9);
+  w.byte(TAB);
   if (!amount(s, start[AMOUNT]!, end[AMOUNT]!, w)) return rollback(w, mark);
-  w.byte(9);
+  w.byte(TAB);
   w.bytes(s, start[CURRENCY]!, end[CURRENCY]!);
-  w.byte(9);
+  w.byte(TAB);
   w.bytes(s, start[STATUS]!, end[STATUS]!);
-  w.byte(9);
-  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w);
+  w.byte(TAB);
+  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w, civil);
   if (hour === BAIL) return rollback(w, mark);
-  w.byte(9);
+  w.byte(TAB);
   if (pt === STRING) {
-    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w) === BAIL) return rollback(w, mark);
+    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w, civil) === BAIL) return rollback(w, mark);
   } else {
     let text: string;
     try {
@@ -430,7 +468,7 @@ export function encodeEventFast(
     }
     w.text(text);
   }
-  w.byte(10);
+  w.byte(LF);
   return hour;
 }
 

@@ -7,6 +7,11 @@
  * on TZ, and years below 100 are not remapped the way Date.UTC remaps them.
  */
 
+import * as ascii from './ascii.ts';
+
+// This module's own constants, which V8 compiles in as immediates (an imported binding is loaded at each use).
+const { COLON, DIGIT_0, DIGIT_9, DOT, LOWER_T, LOWER_Z, MINUS, PLUS, SPACE, UPPER_T, UPPER_Z } = ascii;
+
 const MS_PER_DAY = 86_400_000;
 const MIN_PER_DAY = 1440;
 
@@ -54,8 +59,8 @@ function pad4(n: number): string {
 
 /** Value of the two ASCII digits at i, i+1, or -1 when either is not a digit. */
 function two(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
+  const a = s.charCodeAt(i) - DIGIT_0;
+  const b = s.charCodeAt(i + 1) - DIGIT_0;
   if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1; // NaN past the end fails too
   return a * 10 + b;
 }
@@ -76,13 +81,13 @@ export function parseTimestamp(text: string): string | null {
   const y2 = two(text, 2);
   if (y1 < 0 || y2 < 0) return null;
   const year = y1 * 100 + y2;
-  if (text.charCodeAt(4) !== 45 /* - */ || text.charCodeAt(7) !== 45) return null;
+  if (text.charCodeAt(4) !== MINUS || text.charCodeAt(7) !== MINUS) return null;
   const month = two(text, 5);
   const day = two(text, 8);
   const sep = text.charCodeAt(10);
-  if (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32 /* space */) return null;
+  if (sep !== UPPER_T && sep !== LOWER_T && sep !== SPACE) return null;
   const hour = two(text, 11);
-  if (text.charCodeAt(13) !== 58 /* : */) return null;
+  if (text.charCodeAt(13) !== COLON) return null;
   const minute = two(text, 14);
   if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return null;
   if (day > daysInMonth(year, month)) return null;
@@ -90,15 +95,15 @@ export function parseTimestamp(text: string): string | null {
   let pos = 16;
   let second = 0;
   let frac = '000000';
-  if (pos < len && text.charCodeAt(pos) === 58 /* : */) {
+  if (pos < len && text.charCodeAt(pos) === COLON) {
     second = two(text, pos + 1);
     if (second < 0 || second > 59) return null;
     pos += 3;
-    if (pos < len && text.charCodeAt(pos) === 46 /* . */) {
+    if (pos < len && text.charCodeAt(pos) === DOT) {
       const start = ++pos;
       while (pos < len) {
         const c = text.charCodeAt(pos);
-        if (c < 48 || c > 57) break;
+        if (c < DIGIT_0 || c > DIGIT_9) break;
         pos++;
       }
       const n = pos - start;
@@ -110,15 +115,15 @@ export function parseTimestamp(text: string): string | null {
   let offsetMin = 0;
   if (pos < len) {
     const c = text.charCodeAt(pos);
-    if (c === 90 /* Z */ || c === 122 /* z */) {
+    if (c === UPPER_Z || c === LOWER_Z) {
       if (pos + 1 !== len) return null;
-    } else if (c === 43 /* + */ || c === 45 /* - */) {
+    } else if (c === PLUS || c === MINUS) {
       const oh = two(text, pos + 1);
       if (oh < 0 || oh > 23) return null;
       let om = 0;
       const rest = len - (pos + 3);
       if (rest === 3) {
-        if (text.charCodeAt(pos + 3) !== 58) return null;
+        if (text.charCodeAt(pos + 3) !== COLON) return null;
         om = two(text, pos + 4);
       } else if (rest === 2) {
         om = two(text, pos + 3);
@@ -126,7 +131,7 @@ export function parseTimestamp(text: string): string | null {
         return null;
       }
       if (om < 0 || om > 59) return null;
-      offsetMin = (oh * 60 + om) * (c === 45 ? -1 : 1);
+      offsetMin = (oh * 60 + om) * (c === MINUS ? -1 : 1);
     } else {
       return null;
     }
@@ -188,7 +193,7 @@ export function toRfc3339(ts: string): string {
   const dot = ts.indexOf('.', 19);
   if (dot < 0) return `${base}Z`;
   let end = ts.length;
-  while (end > dot + 1 && ts.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  while (end > dot + 1 && ts.charCodeAt(end - 1) === DIGIT_0) end--;
   return end === dot + 1 ? `${base}Z` : `${base + ts.slice(dot, end)}Z`;
 }
 

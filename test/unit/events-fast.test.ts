@@ -21,13 +21,29 @@ interface Result {
   line?: string;
 }
 
+const BEFORE = Buffer.from('{"x":1}');
+const AFTER = Buffer.from('}');
+
+/** The payload at [7, 7 + length) of a larger Buffer, as the ingest hands them over. */
+function inBuffer(bytes: Uint8Array): Uint8Array {
+  return Buffer.concat([BEFORE, bytes, AFTER]);
+}
+
+/** The same, in a plain Uint8Array (not a Buffer) that itself starts inside its ArrayBuffer. */
+function inPlainView(bytes: Uint8Array): Uint8Array {
+  const view = new Uint8Array(new ArrayBuffer(bytes.length + 16), 5, BEFORE.length + bytes.length + AFTER.length);
+  view.set(BEFORE, 0);
+  view.set(bytes, BEFORE.length);
+  view.set(AFTER, BEFORE.length + bytes.length);
+  return view;
+}
+
 /** Checks one payload; returns whether the fast path took it. */
-function check(bytes: Uint8Array, recordMs = RECORD_MS): Result {
+function check(bytes: Uint8Array, recordMs = RECORD_MS, pack = inBuffer): Result {
   const w = new CopyWriter(256);
   w.text('prefix\n'); // the fast path appends after what is there, and leaves it alone on BAIL
   const ids = new Uint32Array(8).fill(7);
-  // Inside a larger buffer, as the ingest hands them over.
-  const packed = Buffer.concat([Buffer.from('{"x":1}'), bytes, Buffer.from('}')]);
+  const packed = pack(bytes);
   const hour = encodeEventFast(packed, 7, 7 + bytes.length, recordMs, w, ids, 4);
   const reference = validateEvent(new TextDecoder().decode(bytes), recordMs);
   const shown = Buffer.from(bytes).toString('utf8').slice(0, 300);
@@ -180,6 +196,36 @@ test('everything else declines, and the reference path decides', () => {
   assert.equal(text(event({ pad: `"${'x'.repeat(70_000)}"` })).fast, false);
   // A record timestamp out of range cannot default processing_time.
   assert.equal(check(Buffer.from(event({}, ['processing_time'])), 1e20).fast, false);
+});
+
+test('a plain Uint8Array view (not a Buffer) is read the same, timestamps parsed from text included', () => {
+  for (const ts of [
+    '"2026-03-01T05:30:00.123Z"',
+    '"2026-03-01T05:30:00+05:30"',
+    // Spellings the byte path hands to parseTimestamp as text.
+    '"2026-03-01T05:30Z"',
+    '"2026-03-01T05:30:00+0530"',
+    '"2026-03-01T00:30:00-02"',
+  ]) {
+    const bytes = Buffer.from(event({ event_time: ts, processing_time: ts }));
+    const viewed = check(bytes, RECORD_MS, inPlainView);
+    assert.ok(viewed.fast, ts);
+    assert.equal(viewed.line, check(bytes).line, ts);
+  }
+});
+
+test('a non-ASCII byte in a timestamp declines, even one whose low seven bits are a digit', () => {
+  // 0xb0 and 0xb3 are '0' and '3' with the high bit set: a decoding that drops that bit would accept them.
+  for (const [ts, digit] of [
+    ['2026-03-01T05:30:00Z', '0'],
+    ['2026-03-01T05:30Z', '3'],
+    ['2026-03-01T05:30:00+0530', '3'],
+  ] as const) {
+    const bytes = Buffer.from(event({ event_time: `"${ts}"` }));
+    bytes[bytes.indexOf(ts) + ts.lastIndexOf(digit)] = digit.charCodeAt(0) | 0x80;
+    assert.equal(check(bytes).fast, false, ts);
+    assert.equal(check(bytes, RECORD_MS, inPlainView).fast, false, ts);
+  }
 });
 
 test("generated traffic, including the generator's bad events, agrees with the reference", () => {
