@@ -79,6 +79,7 @@ const schema = z.object({
   TXPIPE_TASK_RETRIES: int(0, 100).default(2),
   TXPIPE_RETRY_DELAY_MS: int(0, 3_600_000).default(2000),
   TXPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TXPIPE_LOG_FORMAT: optionalText.pipe(z.enum(['json', 'pretty']).optional()),
   KIBANA_URL: optionalHttpUrl,
   KIBANA_SPACE: optionalText,
   KIBANA_API_KEY: optionalText,
@@ -136,6 +137,8 @@ export interface Config {
   taskRetries: number;
   retryDelayMs: number;
   logLevel: Env['TXPIPE_LOG_LEVEL'];
+  /** json or pretty; unset = pretty on a terminal, json otherwise. */
+  logFormat?: Env['TXPIPE_LOG_FORMAT'];
   dashboards: DashboardsSettings;
 }
 
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskRetries: e.TXPIPE_TASK_RETRIES,
     retryDelayMs: e.TXPIPE_RETRY_DELAY_MS,
     logLevel: e.TXPIPE_LOG_LEVEL,
+    logFormat: e.TXPIPE_LOG_FORMAT,
     dashboards: {
       kibana: {
         url: e.KIBANA_URL,

@@ -1,6 +1,7 @@
 /**
- * What every command shares: the validated configuration, a logger, the runtime opened on demand and
- * closed at the end, and Ctrl-C / SIGTERM turned into an AbortSignal so that long commands stop cleanly.
+ * What every command shares: the validated configuration, a logger (TXPIPE_LOG_LEVEL, TXPIPE_LOG_FORMAT;
+ * on stderr), the runtime opened on demand and closed at the end, and Ctrl-C / SIGTERM turned into an
+ * AbortSignal so that long commands stop cleanly.
  */
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
@@ -17,7 +18,7 @@ export function commandContext(overrides: Record<string, string | undefined> = {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'txpipe', undefined, config.logFormat);
   const controller = new AbortController();
   const stop = (sig: string) => {
     if (controller.signal.aborted) {

@@ -44,7 +44,8 @@ export function registerDemo(program: Command): void {
       const interactive = !!process.stdout.isTTY;
       const logger = interactive
         ? createLogger(base.config.logLevel, 'txpipe', (l) => {
-            tail.push(l.slice(11));
+            // `[2026-11-27T02:40:00.123Z] INFO: …` shows as `02:40:00 INFO: …`
+            tail.push(l.replace(/^\[\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z\]/, '$1'));
             if (tail.length > 6) tail.shift();
           })
         : base.logger;
