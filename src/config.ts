@@ -31,6 +31,12 @@ const bool = z
   .transform((s) => s === '1' || s === 'true' || s === 'yes')
   .optional();
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ratio = z.coerce.number().min(0).max(1);
+/** For the newer numeric settings: an empty value is unset (its default), not zero. */
+const emptyIsUnset = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t);
+
+/** Settings whose value is a secret: a wrong one is named, never echoed. */
+const SECRET_SETTINGS = new Set(['TXPIPE_ALERT_WEBHOOK_URL']);
 
 const schema = z.object({
   TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
@@ -79,6 +85,13 @@ const schema = z.object({
   TXPIPE_TASK_RETRIES: int(0, 100).default(2),
   TXPIPE_RETRY_DELAY_MS: int(0, 3_600_000).default(2000),
   TXPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TXPIPE_LOG_FORMAT: optionalText.pipe(z.enum(['json', 'pretty']).optional()),
+  TXPIPE_ALERT_LATE_RATIO: emptyIsUnset(ratio.default(0.1)),
+  TXPIPE_ALERT_LATE_MIN_TRANSACTIONS: emptyIsUnset(int(1, 1_000_000_000).default(100)),
+  TXPIPE_ALERT_FRESHNESS_SECONDS: emptyIsUnset(int(0, 31_536_000).default(900)),
+  TXPIPE_ALERT_DEAD_LETTER_RATIO: emptyIsUnset(ratio.default(0.01)),
+  TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS: emptyIsUnset(int(1, 1_000_000_000).default(100)),
+  TXPIPE_ALERT_WEBHOOK_URL: optionalHttpUrl,
   KIBANA_URL: optionalHttpUrl,
   KIBANA_SPACE: optionalText,
   KIBANA_API_KEY: optionalText,
@@ -124,6 +137,20 @@ export interface DashboardsSettings {
   opensearchDashboards: { url?: string; username?: string; password?: string };
 }
 
+/** The alert rules (src/observe/alerts.ts) and where alerts are sent besides the log and the table. */
+export interface AlertSettings {
+  /** late_ratio: an event hour with at least lateMinTransactions transactions and a late ratio above this. */
+  lateRatio: number;
+  lateMinTransactions: number;
+  /** freshness: the newest event counted in hourly_metrics is older than this (seconds; 0 = rule off). */
+  freshnessSeconds: number;
+  /** dead_letter_ratio: more than this share of the records received in the last hour (at least deadLetterMinRecords) were dead letters. */
+  deadLetterRatio: number;
+  deadLetterMinRecords: number;
+  /** POSTed each alert as JSON. A secret (it often carries a token): never printed. */
+  webhookUrl?: string;
+}
+
 export interface Config {
   dataDir: string;
   databaseUrl?: string;
@@ -136,6 +163,9 @@ export interface Config {
   taskRetries: number;
   retryDelayMs: number;
   logLevel: Env['TXPIPE_LOG_LEVEL'];
+  /** json or pretty; unset = pretty on a terminal, json otherwise. */
+  logFormat?: Env['TXPIPE_LOG_FORMAT'];
+  alerts: AlertSettings;
   dashboards: DashboardsSettings;
 }
 
@@ -145,7 +175,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    throw new ConfigError(`${key}: ${issue.message} (got ${JSON.stringify(env[key] ?? '')})`);
+    const got = SECRET_SETTINGS.has(key) ? '' : ` (got ${JSON.stringify(env[key] ?? '')})`;
+    throw new ConfigError(`${key}: ${issue.message}${got}`);
   }
   const e = parsed.data;
   if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
@@ -164,6 +195,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskRetries: e.TXPIPE_TASK_RETRIES,
     retryDelayMs: e.TXPIPE_RETRY_DELAY_MS,
     logLevel: e.TXPIPE_LOG_LEVEL,
+    logFormat: e.TXPIPE_LOG_FORMAT,
+    alerts: {
+      lateRatio: e.TXPIPE_ALERT_LATE_RATIO,
+      lateMinTransactions: e.TXPIPE_ALERT_LATE_MIN_TRANSACTIONS,
+      freshnessSeconds: e.TXPIPE_ALERT_FRESHNESS_SECONDS,
+      deadLetterRatio: e.TXPIPE_ALERT_DEAD_LETTER_RATIO,
+      deadLetterMinRecords: e.TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS,
+      webhookUrl: e.TXPIPE_ALERT_WEBHOOK_URL,
+    },
     dashboards: {
       kibana: {
         url: e.KIBANA_URL,

@@ -1,10 +1,12 @@
 /**
- * What every command shares: the validated configuration, a logger, the runtime opened on demand and
- * closed at the end, and Ctrl-C / SIGTERM turned into an AbortSignal so that long commands stop cleanly.
+ * What every command shares: the validated configuration, a logger (TXPIPE_LOG_LEVEL, TXPIPE_LOG_FORMAT;
+ * on stderr), the runtime opened on demand with its observer (metrics, alerts) and closed at the end,
+ * and Ctrl-C / SIGTERM turned into an AbortSignal so that long commands stop cleanly.
  */
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { observe, type ObservedRuntime } from '../observe/observer.ts';
+import { openRuntime } from '../runtime.ts';
 
 export interface CommandContext {
   config: Config;
@@ -17,7 +19,7 @@ export function commandContext(overrides: Record<string, string | undefined> = {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'txpipe', undefined, config.logFormat);
   const controller = new AbortController();
   const stop = (sig: string) => {
     if (controller.signal.aborted) {
@@ -32,12 +34,22 @@ export function commandContext(overrides: Record<string, string | undefined> = {
   return { config, logger, signal: controller.signal };
 }
 
-export async function withRuntime<T>(ctx: CommandContext, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(ctx.config, ctx.logger);
+/**
+ * Opens the runtime for `fn`, with its observer as `rt.observer` (so `runDag(rt, …)` reports runs and
+ * evaluates alerts), and closes it after the webhook deliveries under way have finished or used their
+ * tries: a short command does not cut its alerts off.
+ */
+export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRuntime) => Promise<T>): Promise<T> {
+  const opened = await openRuntime(ctx.config, ctx.logger);
+  const rt: ObservedRuntime = Object.assign(opened, { observer: observe(opened) });
   try {
     return await fn(rt);
   } finally {
-    await rt.close();
+    try {
+      await rt.observer.settle();
+    } finally {
+      await rt.close();
+    }
   }
 }
 

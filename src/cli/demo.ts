@@ -1,15 +1,16 @@
 /**
  * `txpipe demo`: everything in one process on the embedded default: the generator at a steady rate,
  * `txpipe run` (ingest, and the continuous steps that keep hourly_metrics seconds old), the DAG on a
- * short schedule beside it, and a live view of progress and the latest hourly metrics, until Ctrl-C
- * (or --duration).
+ * short schedule beside it, the alert rules evaluated every few seconds (and after each run), and a
+ * live view of progress, open alerts and the latest hourly metrics, until Ctrl-C (or --duration).
  */
 import type { Command } from 'commander';
 import { generateEvents } from '../events/generator.ts';
 import { runPipeline } from '../run/run.ts';
 import { scheduleDag } from '../dag/scheduler.ts';
 import { readStatus, statusText } from '../status.ts';
-import type { Runtime } from '../runtime.ts';
+import type { ObservedRuntime } from '../observe/observer.ts';
+import { listAlerts, type AlertRow } from '../observe/alerts.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { intFlag, numberFlag, ratioFlag } from './flags.ts';
 import { readHourlyMetrics } from '../transform/hourly-metrics.ts';
@@ -18,6 +19,9 @@ import { throttler } from './generate.ts';
 import { formatRunLine } from './format-runs.ts';
 import { createLogger } from '../observe/logger.ts';
 import { publishLines } from '../log/publish.ts';
+
+/** How often the demo evaluates the alert rules besides after each DAG run. */
+const ALERT_EVERY_MS = 5000;
 
 interface Flags {
   rate: number;
@@ -45,7 +49,8 @@ export function registerDemo(program: Command): void {
       const interactive = !!process.stdout.isTTY;
       const logger = interactive
         ? createLogger(base.config.logLevel, 'txpipe', (l) => {
-            tail.push(l.slice(11));
+            // `[2026-11-27T02:40:00.123Z] INFO: …` shows as `02:40:00 INFO: …`
+            tail.push(l.replace(/^\[\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z\]/, '$1'));
             if (tail.length > 6) tail.shift();
           })
         : base.logger;
@@ -58,7 +63,7 @@ export function registerDemo(program: Command): void {
           produceForever(rt, flags, ctx.signal),
           // txpipe run: ingest, and after each batch the continuous steps keep hourly_metrics seconds old.
           runPipeline({
-            warehouse: rt.warehouse,
+            ...rt.observer.ingestHooks(rt.warehouse),
             log: rt.log,
             search: rt.search,
             group: rt.config.group,
@@ -74,6 +79,7 @@ export function registerDemo(program: Command): void {
             signal: ctx.signal,
             onRun: (r) => logger.info(formatRunLine(r)),
           }),
+          evaluateAlertsEvery(rt, ALERT_EVERY_MS, ctx.signal),
         ];
         const view = liveView(rt, interactive, tail, ctx.signal);
         await Promise.all([...tasks, view]);
@@ -83,7 +89,7 @@ export function registerDemo(program: Command): void {
     });
 }
 
-async function produceForever(rt: Runtime, flags: Flags, signal: AbortSignal): Promise<void> {
+async function produceForever(rt: ObservedRuntime, flags: Flags, signal: AbortSignal): Promise<void> {
   const events = generateEvents({
     count: Number.MAX_SAFE_INTEGER,
     seed: Date.now() % 2 ** 32, // a new stream each demo: the same seed would repeat transaction_ids
@@ -105,28 +111,57 @@ async function produceForever(rt: Runtime, flags: Flags, signal: AbortSignal): P
   }
 }
 
-async function liveView(rt: Runtime, interactive: boolean, tail: string[], signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** The alert rules, continuously: a failed evaluation (the warehouse busy or gone) is logged and retried at the next tick. */
+async function evaluateAlertsEvery(rt: ObservedRuntime, ms: number, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    await pause(ms, signal);
+    if (signal.aborted) break;
+    try {
+      await rt.observer.evaluateAlerts();
+    } catch (err) {
+      rt.logger.child('alerts').warn(`evaluation failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function alertsText(alerts: AlertRow[]): string {
+  if (alerts.length === 0) return 'open alerts         none';
+  return [
+    `open alerts         ${alerts.length}`,
+    ...alerts.slice(0, 3).map((a) => `  ${a.rule} ${a.key}: ${a.value.toFixed(a.rule === 'freshness' ? 0 : 4)} > ${a.threshold}`),
+  ].join('\n');
+}
+
+async function liveView(rt: ObservedRuntime, interactive: boolean, tail: string[], signal: AbortSignal): Promise<void> {
   const every = interactive ? 1000 : 5000;
   while (!signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, every);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await pause(every, signal);
     if (signal.aborted) break;
     const s = await readStatus(rt);
+    const alerts = await listAlerts(rt.warehouse, { state: 'open' });
     if (interactive) {
       const rows = (await readHourlyMetrics(rt.warehouse)).slice(-8);
       process.stdout.write(
         '\x1b[2J\x1b[H' +
           'txpipe demo: generator → topic → ingest → DAG process_kafka_to_postgres (Ctrl-C to stop)\n\n' +
           statusText(s) +
+          '\n' +
+          alertsText(alerts) +
           '\n\nlatest hourly_metrics\n' +
           metricsTable(rows) +
           '\n\n' +
@@ -135,7 +170,7 @@ async function liveView(rt: Runtime, interactive: boolean, tail: string[], signa
       );
     } else {
       out(
-        `demo: raw ${s.raw_transactions}, clean ${s.clean_transactions}, hours ${s.hourly_metrics}, dead letters ${s.dead_letters}, duplicates ${s.duplicates}, lag ${s.consumer.lag}, last run ${s.last_dag_run?.state ?? 'none'}`,
+        `demo: raw ${s.raw_transactions}, clean ${s.clean_transactions}, hours ${s.hourly_metrics}, dead letters ${s.dead_letters}, duplicates ${s.duplicates}, lag ${s.consumer.lag}, last run ${s.last_dag_run?.state ?? 'none'}, open alerts ${alerts.length}`,
       );
     }
   }

@@ -19,7 +19,7 @@ export function registerIngest(program: Command): void {
       await withRuntime(ctx, async (rt) => {
         await rt.log.ensureTopic();
         const totals = await runIngest({
-          warehouse: rt.warehouse,
+          ...rt.observer.ingestHooks(rt.warehouse),
           log: rt.log,
           group: rt.config.group,
           batchSize: rt.config.batchSize,

@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
         const { ingest, steps } = await runPipeline({
-          warehouse: rt.warehouse,
+          ...rt.observer.ingestHooks(rt.warehouse),
           log: rt.log,
           search: rt.search,
           group: rt.config.group,

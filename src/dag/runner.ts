@@ -18,6 +18,19 @@ export interface DagDeps {
   warehouse: Warehouse;
   search?: SearchIndex;
   logger: Logger;
+  /** Told of every task and run (metrics, alerts: src/observe). */
+  observer?: DagObserver;
+}
+
+/**
+ * What the runner reports as it goes. An observer that throws is logged and never changes a run's
+ * outcome.
+ */
+export interface DagObserver {
+  /** A task is done with all its tries. On the run's path: keep it cheap. */
+  taskEnded(outcome: TaskOutcome): void;
+  /** A run ended: runDag's result, or runSingleTask's when its task ended the run (the last task, or a failure). */
+  runEnded(result: DagRunResult): Promise<void>;
 }
 
 export type RunType = 'manual' | 'scheduled' | 'backfill' | 'airflow';
@@ -104,11 +117,29 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
     log.info(`run ${runId} ${failed ? 'failed' : 'succeeded'} in ${seconds.toFixed(2)} s`);
     return { runId, state: failed ? ('failed' as const) : ('success' as const), tasks, seconds, ...(error ? { error } : {}) };
   });
-  if (!locked.acquired) {
-    log.warn(locked.error);
-    return { runId, state: 'locked', tasks: [], seconds: (performance.now() - started) / 1000, error: locked.error };
+  const result: DagRunResult = locked.acquired
+    ? locked.value
+    : { runId, state: 'locked', tasks: [], seconds: (performance.now() - started) / 1000, error: locked.error };
+  if (!locked.acquired) log.warn(locked.error);
+  await runEnded(deps, result, log);
+  return result;
+}
+
+async function runEnded(deps: DagDeps, result: DagRunResult, log: Logger): Promise<void> {
+  try {
+    await deps.observer?.runEnded(result);
+  } catch (err) {
+    log.warn(`observer failed after run ${result.runId}: ${(err as Error).message}`);
   }
-  return locked.value;
+}
+
+function taskEnded(deps: DagDeps, outcome: TaskOutcome, log: Logger): TaskOutcome {
+  try {
+    deps.observer?.taskEnded(outcome);
+  } catch (err) {
+    log.warn(`observer failed after task ${outcome.taskId}: ${(err as Error).message}`);
+  }
+  return outcome;
 }
 
 export interface TaskRunOptions {
@@ -143,13 +174,17 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
       const summary = await task.fn(ctx);
       const state = summary.skipped ? 'skipped' : 'success';
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, state, null, JSON.stringify(summary)]);
-      return { taskId: task.id, state, tries: attempt + 1, seconds: (performance.now() - started) / 1000, summary };
+      return taskEnded(deps, { taskId: task.id, state, tries: attempt + 1, seconds: (performance.now() - started) / 1000, summary }, log);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, 'failed', message, null]);
       if (attempt >= policy.retries) {
         log.error(`failed after ${attempt + 1} tries: ${message}`);
-        return { taskId: task.id, state: 'failed', tries: attempt + 1, seconds: (performance.now() - started) / 1000, error: message };
+        return taskEnded(
+          deps,
+          { taskId: task.id, state: 'failed', tries: attempt + 1, seconds: (performance.now() - started) / 1000, error: message },
+          log,
+        );
       }
       const delay = policy.retryDelayMs * 2 ** attempt;
       log.warn(`try ${attempt + 1} failed (${message}); retrying in ${delay} ms`);
@@ -180,12 +215,21 @@ export async function runSingleTask(
     if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
     const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
     const last = TASKS.at(-1)!.id === o.taskId;
-    const state = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
+    const state: 'failed' | 'success' | 'running' = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
     if (state !== 'running') {
       await deps.warehouse.query(sql('dag/end_run'), [o.runId, state, outcome.error ? `${o.taskId}: ${outcome.error}` : null]);
     }
-    return outcome;
+    return { outcome, state };
   });
   if (!locked.acquired) return { state: 'locked', error: locked.error };
-  return locked.value;
+  const { outcome, state } = locked.value;
+  if (state !== 'running') {
+    const error = outcome.error ? `${o.taskId}: ${outcome.error}` : undefined;
+    await runEnded(
+      deps,
+      { runId: o.runId, state, tasks: [outcome], seconds: outcome.seconds, ...(error ? { error } : {}) },
+      deps.logger.child(DAG_ID),
+    );
+  }
+  return outcome;
 }

@@ -1,30 +1,82 @@
 /**
- * Scoped, levelled log lines on stderr, so a line tells where it came from:
- * `2026-11-27T02:40:00.123Z info  ingest: applied 5000 records …`. stdout stays for command output.
+ * Scoped, levelled log lines on stderr, through pino, so a line tells where it came from; stdout stays
+ * for command output. Two forms of the same record:
+ *
+ *   json    {"level":"info","time":"2026-11-27T02:40:00.123Z","pid":…,"hostname":…,"scope":"txpipe.ingest","msg":"applied …"}
+ *   pretty  [2026-11-27T02:40:00.123Z] INFO: txpipe.ingest: applied …
+ *
+ * one object (or line) per record. `TXPIPE_LOG_FORMAT` chooses; by default pretty on a terminal and JSON
+ * otherwise (a file, a pipe, a log collector). Writes are synchronous (stderr is on Linux), so nothing
+ * is lost to `process.exit` or a crash right after a line.
  */
+import { pino, type Logger as PinoLogger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export type LogFormat = 'json' | 'pretty';
+
+/** Extra structured fields of a record: kept in the JSON form, left out of the pretty one. */
+export type LogFields = Record<string, unknown>;
 
 export interface Logger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger for a part of this one's component: scope `<this scope>.<scope>`. */
   child(scope: string): Logger;
 }
 
-export function createLogger(level: Level = 'info', scope = 'txpipe', write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
-  const min = rank[level];
-  const at = (l: Exclude<Level, 'silent'>) => (msg: string) => {
-    if (rank[l] >= min) write(`${new Date().toISOString()} ${l.padEnd(5)} ${scope}: ${msg}`);
-  };
+/** The default form: pretty for a person at a terminal, JSON for everything else. */
+export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): LogFormat {
+  return stream.isTTY ? 'pretty' : 'json';
+}
+
+/**
+ * A logger for `scope`. Lines go to stderr, or to `write` (one call per line, without the newline: the
+ * demo keeps them for its live view). `format` defaults to the terminal rule for stderr and to pretty
+ * (uncoloured) for `write`.
+ */
+export function createLogger(
+  level: Level = 'info',
+  scope = 'txpipe',
+  write?: (line: string) => void,
+  format: LogFormat = write ? 'pretty' : defaultLogFormat(),
+): Logger {
+  const colorize = !write && format === 'pretty' && !!process.stderr.isTTY;
+  const render = format === 'pretty' ? prettyLine(colorize) : (line: string) => line;
+  const emit = write ? (line: string) => write(render(line).replace(/\n$/, '')) : (line: string) => process.stderr.write(render(line));
+  const root = pino(
+    {
+      level,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write: emit },
+  );
+  return wrap(root, scope);
+}
+
+function wrap(root: PinoLogger, scope: string): Logger {
+  // Every child hangs off the root with its whole scope: nested pino children would repeat the key.
+  const p = root.child({ scope });
   return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (s) => createLogger(level, `${scope}.${s}`, write),
+    debug: (msg, fields) => (fields ? p.debug(fields, msg) : p.debug(msg)),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
+    child: (s) => wrap(root, `${scope}.${s}`),
   };
 }
 
-export const silentLogger: Logger = createLogger('silent');
+function prettyLine(colorize: boolean): (line: string) => string {
+  return prettyFactory({
+    colorize,
+    translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
+    ignore: 'pid,hostname,scope',
+    messageFormat: '{scope}: {msg}',
+    hideObject: true,
+  });
+}
+
+export const silentLogger: Logger = createLogger('silent', 'txpipe', () => {});
