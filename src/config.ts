@@ -87,7 +87,23 @@ const schema = z.object({
   OPENSEARCH_DASHBOARDS_URL: optionalHttpUrl,
   OPENSEARCH_DASHBOARDS_USERNAME: optionalText,
   OPENSEARCH_DASHBOARDS_PASSWORD: optionalText,
+  TXPIPE_HTTP_HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be a host name or an IP address such as 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
+  TXPIPE_HTTP_PORT: int(0, 65_535).default(8080),
+  TXPIPE_HTTP_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters without spaces (it travels in an HTTP header)')
+      .optional(),
+  ),
+  TXPIPE_LOCAL_API_PORT: int(0, 65_535).default(0),
 });
+
+/** Settings whose values never appear in an error line. */
+const SECRET = /PASSWORD|TOKEN|API_KEY/;
 
 export type Env = z.infer<typeof schema>;
 
@@ -115,6 +131,18 @@ export interface SearchSettings {
   rejectUnauthorized: boolean;
 }
 
+/** The HTTP server (`txpipe serve`, `demo`, and the local API of a process holding the embedded data directory). */
+export interface HttpSettings {
+  /** Interface to listen on; loopback unless told otherwise. */
+  host: string;
+  /** `serve` and `demo` listen here (0: any free port). */
+  port: number;
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Port of the local API that `ingest --follow` serves beside an embedded data directory (0: any free port). */
+  localApiPort: number;
+}
+
 /**
  * Where `txpipe dashboards import` sends the saved objects when no flag names a target (flags win).
  * Both URLs may be set; the command then needs a flag to choose.
@@ -137,6 +165,7 @@ export interface Config {
   retryDelayMs: number;
   logLevel: Env['TXPIPE_LOG_LEVEL'];
   dashboards: DashboardsSettings;
+  http: HttpSettings;
 }
 
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
@@ -145,7 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    throw new ConfigError(`${key}: ${issue.message} (got ${JSON.stringify(env[key] ?? '')})`);
+    const got = SECRET.test(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
   if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
@@ -177,6 +207,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         username: e.OPENSEARCH_DASHBOARDS_USERNAME,
         password: e.OPENSEARCH_DASHBOARDS_PASSWORD,
       },
+    },
+    http: {
+      host: e.TXPIPE_HTTP_HOST,
+      port: e.TXPIPE_HTTP_PORT,
+      token: e.TXPIPE_HTTP_TOKEN,
+      localApiPort: e.TXPIPE_LOCAL_API_PORT,
     },
   };
   if (e.KAFKA_BROKERS) {
