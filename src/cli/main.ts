@@ -20,6 +20,7 @@ import { registerMigrate } from './migrate.ts';
 import { registerDemo } from './demo.ts';
 import { registerDashboardsCommand } from './dashboards.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerServe } from './serve.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
@@ -37,6 +38,7 @@ registerStatus(program);
 registerReconcile(program);
 registerMigrate(program);
 registerDemo(program);
+registerServe(program);
 registerDashboardsCommand(program);
 for (const c of program.commands) {
   c.exitOverride();
