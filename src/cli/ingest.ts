@@ -1,10 +1,11 @@
 /** `txpipe ingest`: topic → raw table `transactions`, in batches, exactly one effect per event. */
 import type { Command } from 'commander';
-import { runIngest } from '../ingest/ingest.ts';
+import { runIngest, type IngestTotals } from '../ingest/ingest.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 import { intFlag } from './flags.ts';
 import { peakRssMB } from '../observe/peak-rss.ts';
+import { startWebServer } from '../web/server.ts';
 
 export function registerIngest(program: Command): void {
   program
@@ -18,15 +19,38 @@ export function registerIngest(program: Command): void {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
         await rt.log.ensureTopic();
-        const totals = await runIngest({
-          warehouse: rt.warehouse,
-          log: rt.log,
-          group: rt.config.group,
-          batchSize: rt.config.batchSize,
-          untilIdle: !!flags.untilIdle,
-          signal: ctx.signal,
-          logger: ctx.logger.child('ingest'),
-        });
+        // Following on the embedded data directory holds it for as long as it runs: serve the local API
+        // (and the dashboard), so `status` and the other read-only commands can still answer.
+        let consumer = 'starting';
+        const api =
+          flags.follow && rt.warehouse.kind === 'pglite'
+            ? await startWebServer({
+                rt,
+                host: rt.config.http.host,
+                port: rt.config.http.localApiPort,
+                token: rt.config.http.token,
+                logger: ctx.logger,
+                checks: { consumer: async () => consumer },
+                recordLocalApi: true,
+              })
+            : undefined;
+        if (api) ctx.logger.info(`local API and dashboard at ${api.url}`);
+        let totals: IngestTotals;
+        try {
+          consumer = 'ok';
+          totals = await runIngest({
+            warehouse: rt.warehouse,
+            log: rt.log,
+            group: rt.config.group,
+            batchSize: rt.config.batchSize,
+            untilIdle: !!flags.untilIdle,
+            signal: ctx.signal,
+            logger: ctx.logger.child('ingest'),
+          });
+        } finally {
+          consumer = 'stopped';
+          await api?.close();
+        }
         out(
           `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s ` +
             `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(peakRssMB())} MB): ` +
