@@ -35,9 +35,6 @@ const ratio = z.coerce.number().min(0).max(1);
 /** For the newer numeric settings: an empty value is unset (its default), not zero. */
 const emptyIsUnset = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t);
 
-/** Settings whose value is a secret: a wrong one is named, never echoed. */
-const SECRET_SETTINGS = new Set(['TXPIPE_ALERT_WEBHOOK_URL']);
-
 const schema = z.object({
   TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
   DATABASE_URL: optionalText.pipe(
@@ -100,7 +97,24 @@ const schema = z.object({
   OPENSEARCH_DASHBOARDS_URL: optionalHttpUrl,
   OPENSEARCH_DASHBOARDS_USERNAME: optionalText,
   OPENSEARCH_DASHBOARDS_PASSWORD: optionalText,
+  TXPIPE_HTTP_HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be a host name or an IP address such as 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
+  TXPIPE_HTTP_PORT: int(0, 65_535).default(8080),
+  TXPIPE_HTTP_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters without spaces (it travels in an HTTP header)')
+      .optional(),
+  ),
+  TXPIPE_LOCAL_API_PORT: int(0, 65_535).default(0),
 });
+
+/** Settings whose values never appear in an error line: a wrong one is named, never echoed. */
+const SECRET = /PASSWORD|TOKEN|API_KEY|WEBHOOK_URL/;
+const isSecret = (key: string) => SECRET.test(key);
 
 export type Env = z.infer<typeof schema>;
 
@@ -126,6 +140,18 @@ export interface SearchSettings {
   username?: string;
   password?: string;
   rejectUnauthorized: boolean;
+}
+
+/** The HTTP server (`txpipe serve`, `demo`, and the local API of a process holding the embedded data directory). */
+export interface HttpSettings {
+  /** Interface to listen on; loopback unless told otherwise. */
+  host: string;
+  /** `serve` and `demo` listen here (0: any free port). */
+  port: number;
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Port of the local API that `ingest --follow` serves beside an embedded data directory (0: any free port). */
+  localApiPort: number;
 }
 
 /**
@@ -167,6 +193,7 @@ export interface Config {
   logFormat?: Env['TXPIPE_LOG_FORMAT'];
   alerts: AlertSettings;
   dashboards: DashboardsSettings;
+  http: HttpSettings;
 }
 
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
@@ -175,8 +202,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    const got = SECRET_SETTINGS.has(key) ? '' : ` (got ${JSON.stringify(env[key] ?? '')})`;
-    throw new ConfigError(`${key}: ${issue.message}${got}`);
+    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
   if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
@@ -217,6 +244,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         username: e.OPENSEARCH_DASHBOARDS_USERNAME,
         password: e.OPENSEARCH_DASHBOARDS_PASSWORD,
       },
+    },
+    http: {
+      host: e.TXPIPE_HTTP_HOST,
+      port: e.TXPIPE_HTTP_PORT,
+      token: e.TXPIPE_HTTP_TOKEN,
+      localApiPort: e.TXPIPE_LOCAL_API_PORT,
     },
   };
   if (e.KAFKA_BROKERS) {

@@ -6,7 +6,11 @@
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { observe, type ObservedRuntime } from '../observe/observer.ts';
-import { openRuntime } from '../runtime.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
+import { findLocalApi } from '../web/local-api.ts';
+import { remoteSource } from '../web/remote-source.ts';
+import { databaseSource, type ReadSource } from '../web/source.ts';
 
 export interface CommandContext {
   config: Config;
@@ -50,6 +54,27 @@ export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRunti
     } finally {
       await rt.close();
     }
+  }
+}
+
+/**
+ * For the read-only commands: the database, or, when another process holds the embedded data directory
+ * and serves its local API, that process (the same answers, so the same output).
+ */
+export async function withReadSource<T>(ctx: CommandContext, fn: (source: ReadSource) => Promise<T>): Promise<T> {
+  let rt: Runtime;
+  try {
+    rt = await openRuntime(ctx.config, ctx.logger);
+  } catch (err) {
+    const api = err instanceof DataDirInUseError ? await findLocalApi(ctx.config.dataDir) : null;
+    if (!api) throw err;
+    ctx.logger.debug(`${err instanceof Error ? err.message : err}: asking its local API at ${api.url}`);
+    return fn(remoteSource(api.url, { token: ctx.config.http.token, origin: `process ${api.pid} (holding ${ctx.config.dataDir}) at ${api.url}` }));
+  }
+  try {
+    return await fn(databaseSource(rt));
+  } finally {
+    await rt.close();
   }
 }
 

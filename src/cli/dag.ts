@@ -5,8 +5,7 @@ import { backfillDag, backfillHours, BackfillRangeError } from '../dag/backfill.
 import { hourlyInterval, previousHour } from '../dag/data-interval.ts';
 import { runDag, type DagRunResult } from '../dag/runner.ts';
 import { parseSchedule, scheduleDag } from '../dag/scheduler.ts';
-import { readRecentRuns } from '../dag/run-history.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withReadSource, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 import { choiceFlag, intFlag, isoFlag } from './flags.ts';
 import { formatRunLine, formatRunsTable } from './format-runs.ts';
@@ -106,8 +105,8 @@ export function registerDag(program: Command): void {
     .action(async (dagId: string, flags: { format: 'table' | 'json'; limit: number }) => {
       checkDag(dagId);
       const ctx = commandContext();
-      await withRuntime(ctx, async (rt) => {
-        const runs = await readRecentRuns(rt.warehouse, { limit: flags.limit });
+      await withReadSource(ctx, async (source) => {
+        const runs = await source.runs({ limit: flags.limit });
         out(flags.format === 'json' ? JSON.stringify(runs, null, 2) : formatRunsTable(runs));
       });
     });

@@ -17,7 +17,8 @@ import { readHourlyMetrics } from '../transform/hourly-metrics.ts';
 import { metricsTable } from './format-metrics.ts';
 import { throttler } from './generate.ts';
 import { formatRunLine } from './format-runs.ts';
-import { createLogger } from '../observe/logger.ts';
+import { createLogger, type Logger } from '../observe/logger.ts';
+import { startWebServer, type WebServer } from '../web/server.ts';
 import { publishLines } from '../log/publish.ts';
 
 /** How often the demo evaluates the alert rules besides after each DAG run. */
@@ -30,6 +31,8 @@ interface Flags {
   lateRatio: number;
   duplicateRatio: number;
   invalidRatio: number;
+  port?: number;
+  host?: string;
 }
 
 export function registerDemo(program: Command): void {
@@ -42,8 +45,14 @@ export function registerDemo(program: Command): void {
     .option('--late-ratio <r>', 'share of late events', ratioFlag, 0.05)
     .option('--duplicate-ratio <r>', 'share of re-sent events', ratioFlag, 0.02)
     .option('--invalid-ratio <r>', 'share of malformed messages', ratioFlag, 0.01)
+    .option(
+      '--port <n>',
+      'dashboard port, 0 for any free one (default TXPIPE_HTTP_PORT or 8080; a busy default falls back to a free one)',
+      intFlag(0, 65_535),
+    )
+    .option('--host <address>', 'dashboard interface (default TXPIPE_HTTP_HOST or 127.0.0.1)')
     .action(async (flags: Flags) => {
-      const base = commandContext();
+      const base = commandContext({ TXPIPE_HTTP_PORT: flags.port?.toString(), TXPIPE_HTTP_HOST: flags.host });
       // The live view owns the terminal: log lines go to a short in-memory tail shown under it.
       const tail: string[] = [];
       const interactive = !!process.stdout.isTTY;
@@ -59,6 +68,8 @@ export function registerDemo(program: Command): void {
         await rt.log.ensureTopic();
         // The duration counts from a ready pipeline: opening PGlite and migrating take seconds of their own.
         if (flags.duration) setTimeout(() => process.kill(process.pid, 'SIGINT'), flags.duration * 1000).unref();
+        const server = await serveDashboard(rt, flags.port === undefined && process.env.TXPIPE_HTTP_PORT === undefined, logger);
+        out(`dashboard: ${server.url}`);
         const tasks = [
           produceForever(rt, flags, ctx.signal),
           // txpipe run: ingest, and after each batch the continuous steps keep hourly_metrics seconds old.
@@ -81,12 +92,28 @@ export function registerDemo(program: Command): void {
           }),
           evaluateAlertsEvery(rt, ALERT_EVERY_MS, ctx.signal),
         ];
-        const view = liveView(rt, interactive, tail, ctx.signal);
-        await Promise.all([...tasks, view]);
+        const view = liveView(rt, interactive, tail, ctx.signal, server.url);
+        try {
+          await Promise.all([...tasks, view]);
+        } finally {
+          await server.close();
+        }
         out(statusText(await readStatus(rt)));
         out(metricsTable((await readHourlyMetrics(rt.warehouse)).slice(-8)));
       });
     });
+}
+
+/** The dashboard and local API on the configured port; a busy default port (not one asked for) gives way to a free one. */
+async function serveDashboard(rt: ObservedRuntime, portIsDefault: boolean, logger: Logger): Promise<WebServer> {
+  const options = { rt, ...rt.config.http, logger, recordLocalApi: true };
+  try {
+    return await startWebServer(options);
+  } catch (err) {
+    if (!portIsDefault || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    logger.warn(`port ${options.port} is in use: serving the dashboard on a free port instead`);
+    return startWebServer({ ...options, port: 0 });
+  }
 }
 
 async function produceForever(rt: ObservedRuntime, flags: Flags, signal: AbortSignal): Promise<void> {
@@ -147,7 +174,7 @@ function alertsText(alerts: AlertRow[]): string {
   ].join('\n');
 }
 
-async function liveView(rt: ObservedRuntime, interactive: boolean, tail: string[], signal: AbortSignal): Promise<void> {
+async function liveView(rt: ObservedRuntime, interactive: boolean, tail: string[], signal: AbortSignal, url: string): Promise<void> {
   const every = interactive ? 1000 : 5000;
   while (!signal.aborted) {
     await pause(every, signal);
@@ -158,7 +185,8 @@ async function liveView(rt: ObservedRuntime, interactive: boolean, tail: string[
       const rows = (await readHourlyMetrics(rt.warehouse)).slice(-8);
       process.stdout.write(
         '\x1b[2J\x1b[H' +
-          'txpipe demo: generator → topic → ingest → DAG process_kafka_to_postgres (Ctrl-C to stop)\n\n' +
+          'txpipe demo: generator → topic → ingest → DAG process_kafka_to_postgres (Ctrl-C to stop)\n' +
+          `dashboard: ${url}\n\n` +
           statusText(s) +
           '\n' +
           alertsText(alerts) +

@@ -3,26 +3,8 @@ import { toRfc3339 } from '../events/timestamp.ts';
 import type { HourlyMetricsRow } from '../transform/hourly-metrics.ts';
 import { table } from './table.ts';
 
-declare global {
-  interface JSON {
-    rawJSON(text: string): unknown;
-  }
-}
-
-/** JSON with total_amount written as an exact JSON number (JSON.rawJSON), never through a float. */
-export function metricsJson(rows: HourlyMetricsRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({
-      event_hour: toRfc3339(r.event_hour),
-      total_transactions: Number(r.total_transactions),
-      total_amount: JSON.rawJSON(r.total_amount),
-      late_transactions: Number(r.late_transactions),
-      late_ratio: r.late_ratio,
-    })),
-    null,
-    2,
-  );
-}
+/** The JSON is the API's (`/api/hourly-metrics` prints the same): one implementation, in src/web. */
+export { metricsJson } from '../web/hourly-json.ts';
 
 export function metricsCsv(rows: HourlyMetricsRow[]): string {
   const header = 'event_hour,total_transactions,total_amount,late_transactions,late_ratio';

@@ -5,6 +5,7 @@ import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 import { intFlag } from './flags.ts';
 import { peakRssMB } from '../observe/peak-rss.ts';
+import { withLocalApi } from './local-api.ts';
 
 export function registerIngest(program: Command): void {
   program
@@ -18,15 +19,17 @@ export function registerIngest(program: Command): void {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
         await rt.log.ensureTopic();
-        const totals = await runIngest({
-          ...rt.observer.ingestHooks(rt.warehouse),
-          log: rt.log,
-          group: rt.config.group,
-          batchSize: rt.config.batchSize,
-          untilIdle: !!flags.untilIdle,
-          signal: ctx.signal,
-          logger: ctx.logger.child('ingest'),
-        });
+        const totals = await withLocalApi(rt, ctx, !!flags.follow, () =>
+          runIngest({
+            ...rt.observer.ingestHooks(rt.warehouse),
+            log: rt.log,
+            group: rt.config.group,
+            batchSize: rt.config.batchSize,
+            untilIdle: !!flags.untilIdle,
+            signal: ctx.signal,
+            logger: ctx.logger.child('ingest'),
+          }),
+        );
         out(
           `ingested ${totals.received} records in ${totals.seconds.toFixed(2)} s ` +
             `(${Math.round(totals.received / Math.max(totals.seconds, 0.001))}/s, peak RSS ${Math.round(peakRssMB())} MB): ` +

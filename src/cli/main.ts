@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { MigrationError } from '../warehouse/migrate.ts';
+import { RemoteApiError } from '../web/remote-source.ts';
 import { describeError, UsageError } from './errors.ts';
 import { registerGenerate } from './generate.ts';
 import { registerProduce } from './produce.ts';
@@ -21,6 +22,8 @@ import { registerMigrate } from './migrate.ts';
 import { registerDemo } from './demo.ts';
 import { registerDashboardsCommand } from './dashboards.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerServe } from './serve.ts';
+import { registerDeadLetters } from './dead-letters.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
@@ -36,9 +39,11 @@ registerDag(program);
 registerTask(program);
 registerMetrics(program);
 registerStatus(program);
+registerDeadLetters(program);
 registerReconcile(program);
 registerMigrate(program);
 registerDemo(program);
+registerServe(program);
 registerDashboardsCommand(program);
 for (const c of program.commands) {
   c.exitOverride();
@@ -54,7 +59,7 @@ try {
   } else if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`txpipe: ${err.message}\n`);
     process.exitCode = 2;
-  } else if (err instanceof DataDirInUseError || err instanceof MigrationError) {
+  } else if (err instanceof DataDirInUseError || err instanceof MigrationError || err instanceof RemoteApiError) {
     process.stderr.write(`txpipe: ${err.message}\n`);
     process.exitCode = 1;
   } else {

@@ -1,7 +1,6 @@
 /** `txpipe metrics hourly`: the hourly_metrics rows as a table, JSON or CSV. */
 import type { Command } from 'commander';
-import { readHourlyMetrics } from '../transform/hourly-metrics.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withReadSource } from './context.ts';
 import { choiceFlag, isoFlag } from './flags.ts';
 import { metricsCsv, metricsJson, metricsTable } from './format-metrics.ts';
 
@@ -15,8 +14,8 @@ export function registerMetrics(program: Command): void {
     .option('--format <format>', 'table, json or csv', choiceFlag(['table', 'json', 'csv'] as const), 'table')
     .action(async (flags: { from?: string; to?: string; format: 'table' | 'json' | 'csv' }) => {
       const ctx = commandContext();
-      await withRuntime(ctx, async (rt) => {
-        const rows = await readHourlyMetrics(rt.warehouse, { from: flags.from, to: flags.to });
+      await withReadSource(ctx, async (source) => {
+        const rows = await source.hourlyMetrics({ from: flags.from, to: flags.to });
         out(flags.format === 'json' ? metricsJson(rows) : flags.format === 'csv' ? metricsCsv(rows) : metricsTable(rows));
       });
     });

@@ -5,6 +5,7 @@ import type { StepTotals } from '../run/continuous-steps.ts';
 import { peakRssMB } from '../observe/peak-rss.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { intFlag } from './flags.ts';
+import { withLocalApi } from './local-api.ts';
 
 /** Mean milliseconds a step spent waiting for the DAG lock and in each task. */
 function stepBreakdown(t: StepTotals): string {
@@ -22,16 +23,18 @@ export function registerRun(program: Command): void {
     .action(async (flags: { batchSize?: number; untilIdle?: boolean }) => {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
-        const { ingest, steps } = await runPipeline({
-          ...rt.observer.ingestHooks(rt.warehouse),
-          log: rt.log,
-          search: rt.search,
-          group: rt.config.group,
-          batchSize: rt.config.batchSize,
-          untilIdle: !!flags.untilIdle,
-          signal: ctx.signal,
-          logger: ctx.logger,
-        });
+        const { ingest, steps } = await withLocalApi(rt, ctx, !flags.untilIdle, () =>
+          runPipeline({
+            ...rt.observer.ingestHooks(rt.warehouse),
+            log: rt.log,
+            search: rt.search,
+            group: rt.config.group,
+            batchSize: rt.config.batchSize,
+            untilIdle: !!flags.untilIdle,
+            signal: ctx.signal,
+            logger: ctx.logger,
+          }),
+        );
         out(
           `run: ingested ${ingest.received} records (${ingest.inserted} new rows, ${ingest.duplicates} duplicates, ${ingest.deadLetters} dead letters) ` +
             `in ${ingest.seconds.toFixed(1)} s; ${steps.steps} continuous steps (${steps.rowsCleaned} rows cleaned, ${steps.documentsIndexed} documents indexed, ` +

@@ -1,7 +1,7 @@
 /** `txpipe status`: counts, consumer position and lag, last DAG run. */
 import type { Command } from 'commander';
-import { readStatus, statusText } from '../status.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { statusText } from '../status.ts';
+import { commandContext, out, withReadSource } from './context.ts';
 import { choiceFlag } from './flags.ts';
 
 export function registerStatus(program: Command): void {
@@ -11,8 +11,8 @@ export function registerStatus(program: Command): void {
     .option('--format <format>', 'text or json', choiceFlag(['text', 'json'] as const), 'text')
     .action(async (flags: { format: 'text' | 'json' }) => {
       const ctx = commandContext();
-      await withRuntime(ctx, async (rt) => {
-        const status = await readStatus(rt);
+      await withReadSource(ctx, async (source) => {
+        const status = await source.status();
         out(flags.format === 'json' ? JSON.stringify(status, null, 2) : statusText(status));
       });
     });

@@ -57,7 +57,8 @@ test('a second process on the same embedded data directory gets a clear error', 
     const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
     for (let i = 0; i < 100 && !existsSync(join(t.env.TXPIPE_DATA_DIR!, 'txpipe.lock')); i++) await sleep(100);
     await sleep(500);
-    const r = await runCli(['status'], t.env);
+    // A writer (reading commands ask the holder instead: embedded-remote.test.ts).
+    const r = await runCli(['migrate'], t.env);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`data directory .* is in use by process ${follower.pid}`));
     follower.kill('SIGTERM');

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, runCli, spawnCli } from '../support/cli.ts';
+import { cli, spawnCli } from '../support/cli.ts';
+import { get, until } from '../support/serve.ts';
 import { freshTarget } from '../support/target.ts';
 
 test('dag schedule runs on its cron until SIGTERM, each run covering [previous tick, tick)', async () => {
@@ -33,17 +34,30 @@ test('dag schedule runs on its cron until SIGTERM, each run covering [previous t
   }
 });
 
-test('demo generates, ingests and aggregates in one process, then prints status and metrics', async () => {
+test('demo generates, ingests and aggregates in one process, serves the dashboard at the URL it prints, then prints status and metrics', async () => {
   const t = await freshTarget();
   try {
-    const r = await runCli(['demo', '--rate', '200', '--schedule', '*/2 * * * * *', '--duration', '7'], t.env);
-    assert.equal(r.code, 0, r.stderr);
-    const raw = Number(/raw_transactions\s+(\d+)/.exec(r.stdout)?.[1]);
-    const clean = Number(/clean_transactions\s+(\d+)/.exec(r.stdout)?.[1]);
-    assert.ok(raw > 300, `demo ingested only ${raw} rows:\n${r.stdout}`);
+    const child = spawnCli(['demo', '--rate', '200', '--schedule', '*/2 * * * * *', '--duration', '9', '--port', '0'], t.env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await until('the dashboard URL', () => /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1]);
+    assert.match((await get(url)).text, /<title>txpipe/);
+    // The page's API answers from the running demo: rows arrive while it runs.
+    const live = await until('rows through the demo API', async () => {
+      const s = (await get(`${url}api/status`)).json<{ raw_transactions: number }>();
+      return s.raw_transactions > 0 ? s : undefined;
+    });
+    assert.ok(live.raw_transactions > 0);
+    assert.equal(await exited, 0, stderr);
+    const raw = Number(/raw_transactions\s+(\d+)/.exec(stdout)?.[1]);
+    const clean = Number(/clean_transactions\s+(\d+)/.exec(stdout)?.[1]);
+    assert.ok(raw > 300, `demo ingested only ${raw} rows:\n${stdout}`);
     assert.ok(clean > 0 && clean <= raw, `clean ${clean}, raw ${raw}`);
-    assert.match(r.stdout, /event_hour\s+total_transactions\s+total_amount/);
-    assert.match(r.stdout, /last DAG run\s+scheduled__\S+ success/);
+    assert.match(stdout, /event_hour\s+total_transactions\s+total_amount/);
+    assert.match(stdout, /last DAG run\s+scheduled__\S+ success/);
   } finally {
     await t.cleanup();
   }

@@ -44,7 +44,10 @@ test('a wrong alert setting is one line naming it; a wrong webhook URL is named,
     [{ TXPIPE_ALERT_FRESHNESS_SECONDS: 'soon' }, /^TXPIPE_ALERT_FRESHNESS_SECONDS: /],
     [{ TXPIPE_ALERT_DEAD_LETTER_RATIO: '-0.1' }, /^TXPIPE_ALERT_DEAD_LETTER_RATIO: /],
     [{ TXPIPE_LOG_FORMAT: 'xml' }, /^TXPIPE_LOG_FORMAT: /],
-    [{ TXPIPE_ALERT_WEBHOOK_URL: 'ftp://user:hunter2@example.com/t0ken' }, /^TXPIPE_ALERT_WEBHOOK_URL: must be an http:\/\/ or https:\/\/ URL$/],
+    [
+      { TXPIPE_ALERT_WEBHOOK_URL: 'ftp://user:hunter2@example.com/t0ken' },
+      /^TXPIPE_ALERT_WEBHOOK_URL: must be an http:\/\/ or https:\/\/ URL \(value hidden\)$/,
+    ],
   ];
   for (const [env, message] of bad) {
     assert.throws(

@@ -96,3 +96,28 @@ test('config.ts loads none of the DAG task modules', () => {
     [],
   );
 });
+
+test('the HTTP server binds to loopback on 8080 unless told otherwise; a bad value names the setting, a secret is never echoed', () => {
+  const c = loadConfig({});
+  assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080, token: undefined, localApiPort: 0 });
+  const set = loadConfig({ TXPIPE_HTTP_HOST: '0.0.0.0', TXPIPE_HTTP_PORT: '9000', TXPIPE_HTTP_TOKEN: 's3cret', TXPIPE_LOCAL_API_PORT: '9001' });
+  assert.deepEqual(set.http, { host: '0.0.0.0', port: 9000, token: 's3cret', localApiPort: 9001 });
+  for (const [env, message] of [
+    [{ TXPIPE_HTTP_PORT: '70000' }, /^TXPIPE_HTTP_PORT: .*\(got "70000"\)$/],
+    [{ TXPIPE_HTTP_HOST: 'my host' }, /^TXPIPE_HTTP_HOST: must be a host name or an IP address/],
+    [{ TXPIPE_LOCAL_API_PORT: '-1' }, /^TXPIPE_LOCAL_API_PORT: /],
+  ] as const) {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test((err as Error).message),
+    );
+  }
+  // A secret's value stays out of the error line even when the problem is the secret itself.
+  assert.throws(
+    () => loadConfig({ TXPIPE_HTTP_TOKEN: 'hunter2 with spaces' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /^TXPIPE_HTTP_TOKEN: must be visible ASCII .* \(value hidden\)$/.test((err as Error).message) &&
+      !(err as Error).message.includes('hunter2'),
+  );
+});
