@@ -2,7 +2,7 @@
 # Everything the tests need, then every test: the README's test line and CI run this.
 # Starts PostgreSQL, Kafka and OpenSearch (installing what is missing), prepares Airflow's
 # virtualenv, and runs the unit tests, the end-to-end suite on PGlite and on PostgreSQL, the
-# real-server tests (Kafka, OpenSearch) and the Airflow DAG test. A missing server fails the run.
+# real-server tests (Kafka, OpenSearch), the dashboard in Debian's chromium and the Airflow DAG test. A missing server fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ started=$SECONDS
 exports="$(bash scripts/services/up.sh)"
 eval "$exports"
 export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
+TXPIPE_TEST_CHROMIUM="$(bash scripts/browser/chromium.sh)"
+export TXPIPE_TEST_CHROMIUM
 echo "services ready in $((SECONDS - started)) s" >&2
 
 npm run -s typecheck
@@ -18,5 +20,6 @@ npm run -s test:unit
 npm run -s test:pglite
 npm run -s test:postgres
 npm run -s test:servers
+npm run -s test:browser
 npm run -s test:airflow
 echo "all tests passed in $((SECONDS - started)) s" >&2

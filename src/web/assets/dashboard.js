@@ -279,7 +279,8 @@ const CHARTS = {
       { label: 'p95', stroke: COLORS.p95, width: 2, value: (_u, v) => seconds(v) },
       { label: 'p99', stroke: COLORS.p99, width: 2, value: (_u, v) => seconds(v) },
     ],
-    axes: [axis({ values: (_u, ticks) => ticks.map(secondsTick), size: 64 })],
+    // A log axis ticks at 1…9 × 10^n: only the powers of ten are labelled, or the labels overlap.
+    axes: [axis({ values: (_u, ticks) => ticks.map((v) => (isPowerOfTen(v) ? secondsTick(v) : '')), size: 64 })],
     scales: { y: { distr: 3, log: 10 } },
     // A log scale has no room for zero or below (clocks that disagree): those hours show no point.
     fields: [(row) => positive(row.p50_seconds), (row) => positive(row.p95_seconds), (row) => positive(row.p99_seconds)],
@@ -288,6 +289,7 @@ const CHARTS = {
 };
 
 const positive = (v) => (v > 0 ? v : null);
+const isPowerOfTen = (v) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
 
 function compact(v) {
   const a = Math.abs(v);
