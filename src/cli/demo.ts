@@ -74,7 +74,7 @@ export function registerDemo(program: Command): void {
           produceForever(rt, flags, ctx.signal),
           // txpipe run: ingest, and after each batch the continuous steps keep hourly_metrics seconds old.
           runPipeline({
-            ...rt.observer.ingestHooks(rt.warehouse),
+            ...rt.observer.runHooks(rt.warehouse),
             log: rt.log,
             search: rt.search,
             group: rt.config.group,

@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
       await withRuntime(ctx, async (rt) => {
         const { ingest, steps } = await withLocalApi(rt, ctx, !flags.untilIdle, () =>
           runPipeline({
-            ...rt.observer.ingestHooks(rt.warehouse),
+            ...rt.observer.runHooks(rt.warehouse),
             log: rt.log,
             search: rt.search,
             group: rt.config.group,

@@ -11,6 +11,7 @@
 import type { Runtime } from '../runtime.ts';
 import type { DagObserver, DagRunResult, TaskOutcome } from '../dag/runner.ts';
 import type { IngestOptions } from '../ingest/ingest.ts';
+import type { RunPipelineOptions } from '../run/run.ts';
 import type { OpenWriterOptions, Warehouse, Writer, WriterSpec } from '../warehouse/port.ts';
 import { type AlertChange, evaluateAlerts } from './alerts.ts';
 import type { Logger } from './logger.ts';
@@ -57,6 +58,11 @@ export class PipelineObserver implements DagObserver {
   ingestHooks(warehouse: Warehouse): Pick<IngestOptions, 'warehouse' | 'onBatch'> {
     const hooks = this.metrics.ingestHooks();
     return { warehouse: timedWrites(warehouse, hooks.written), onBatch: hooks.onBatch };
+  }
+
+  /** What runPipeline (`txpipe run`) needs: the ingest's hooks, and `onStep` for its continuous steps. */
+  runHooks(warehouse: Warehouse): Pick<RunPipelineOptions, 'warehouse' | 'onBatch' | 'onStep'> {
+    return { ...this.ingestHooks(warehouse), onStep: (step) => this.metrics.stepEnded(step) };
   }
 
   taskEnded(outcome: TaskOutcome): void {

@@ -1,7 +1,7 @@
 /**
  * What this process counts as it works, in a registry of its own (never prom-client's global one, so
  * several can live in one process, as in the tests): the ingest's records and batches, the DAG runs and
- * tasks it ran, the documents it indexed, the alerts it fired. Everything here is fed once per batch,
+ * tasks it ran, the continuous steps of `txpipe run`, the documents it indexed, the alerts it fired. Everything here is fed once per batch,
  * task, run or alert, never per record. What the warehouse knows (lag, freshness, run history, open
  * alerts) is read at scrape time instead (metrics.ts), so any process reports it.
  */
@@ -11,6 +11,9 @@ import type { IngestTotals } from '../ingest/ingest.ts';
 import type { DagRunResult, TaskOutcome } from '../dag/runner.ts';
 import { TASKS, type TaskId } from '../dag/process-kafka-to-postgres.ts';
 import { ALERT_RULES, type AlertChange } from './alerts.ts';
+import type { ContinuousStepsOptions } from '../run/continuous-steps.ts';
+
+type StepReport = Parameters<NonNullable<ContinuousStepsOptions['onStep']>>[0];
 
 export const PREFIX = 'txpipe_';
 
@@ -69,6 +72,20 @@ export class ProcessMetrics {
     buckets: SECONDS_BUCKETS,
     registers: [this.registry],
   });
+  readonly #steps = new Counter({
+    name: `${PREFIX}continuous_steps_total`,
+    help: 'Continuous steps of txpipe run (not DAG runs) this process ran, by outcome.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly #stepSeconds = new Histogram({
+    name: `${PREFIX}continuous_step_seconds`,
+    help: 'Duration of the continuous steps of txpipe run, by phase (lock wait, the three tasks) and in all.',
+    labelNames: ['phase'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #rowsCleaned = this.#counter('continuous_rows_cleaned_total', 'Rows the continuous steps of txpipe run cleaned into transactions_clean.');
   readonly #indexed = this.#counter('documents_indexed_total', 'hourly_metrics documents the search engine accepted.');
   readonly #indexErrors = this.#counter('index_errors_total', 'Failed tries of index_hourly_metrics_to_elasticsearch.');
   readonly #fired = new Counter({
@@ -99,6 +116,7 @@ export class ProcessMetrics {
       this.#resolved.labels(rule).inc(0);
     }
     for (const result of ['delivered', 'failed']) this.#webhook.labels(result).inc(0);
+    for (const state of ['success', 'failed']) this.#steps.labels(state).inc(0);
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }
 
@@ -132,6 +150,15 @@ export class ProcessMetrics {
     if (typeof indexed === 'number') this.#indexed.inc(indexed);
     const failedTries = o.tries - (o.state === 'failed' ? 0 : 1);
     if (failedTries > 0) this.#indexErrors.inc(failedTries);
+  }
+
+  /** One continuous step of `txpipe run` (ContinuousStepsOptions.onStep). */
+  stepEnded(step: StepReport): void {
+    this.#steps.labels(step.error ? 'failed' : 'success').inc();
+    this.#stepSeconds.labels('all').observe(step.seconds);
+    for (const [phase, seconds] of Object.entries(step.phases)) this.#stepSeconds.labels(phase).observe(seconds);
+    this.#rowsCleaned.inc(step.rowsCleaned);
+    this.#indexed.inc(step.documentsIndexed);
   }
 
   runEnded(r: DagRunResult): void {

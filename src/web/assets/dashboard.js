@@ -402,6 +402,18 @@ function showStatus(s, pace, alerts) {
     run ? `${ago(run.started_at)} · ${seconds(run.duration_seconds)}` : 'process_kafka_to_postgres',
     run ? (run.state === 'success' ? 'good' : run.state === 'failed' ? 'bad' : '') : '',
   );
+  // The continuous steps of `txpipe run` processes (not DAG runs): how many are active, how fast they step.
+  const active = s.continuous.filter((c) => c.active);
+  const stepped = active.filter((c) => c.mean_step_seconds !== null);
+  const meanStep = stepped.length ? stepped.reduce((sum, c) => sum + c.mean_step_seconds, 0) / stepped.length : null;
+  stat(
+    'continuous',
+    active.length ? `${active.length} active` : 'none',
+    active.length
+      ? `${number.format(active.reduce((sum, c) => sum + c.steps, 0))} steps · ${meanStep === null ? '—' : seconds(meanStep)} a step`
+      : 'metrics follow the DAG schedule',
+    active.some((c) => c.errors > 0 && c.last_error) ? 'warn' : active.length ? 'good' : '',
+  );
   stat('alerts', number.format(alerts.length), alerts.length ? undefined : 'all clear', alerts.length ? 'bad' : 'good');
 
   $('#group').textContent = `group ${s.consumer.group}`;
