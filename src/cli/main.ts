@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 --max-old-space-size=256 --v8-pool-size=2 --no-allocation-site-pretenuring
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 --max-old-space-size=256 --v8-pool-size=2 --no-allocation-site-pretenuring --liftoff-only
 /**
  * The txpipe command line: a thin shell; every command calls functions the tests call too.
  * The V8 flags in the first line keep the heap small: with default young-generation sizes a busy ingest
