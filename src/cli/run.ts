@@ -20,20 +20,26 @@ export function registerRun(program: Command): void {
     .description('ingest continuously and keep transactions_clean, hourly_metrics and the search index seconds old, until SIGINT/SIGTERM')
     .option('--until-idle', 'exit once caught up, after a last step (default: follow until stopped)')
     .option('--batch-size <n>', 'records per batch (default TXPIPE_BATCH_SIZE or 10000)', intFlag(1, 100_000))
-    .action(async (flags: { batchSize?: number; untilIdle?: boolean }) => {
+    .option('--port <n>', "also serve the dashboard, the API and this process's /metrics on this port (0: any free one)", intFlag(0, 65_535))
+    .action(async (flags: { batchSize?: number; untilIdle?: boolean; port?: number }) => {
       const ctx = commandContext({ TXPIPE_BATCH_SIZE: flags.batchSize?.toString() });
       await withRuntime(ctx, async (rt) => {
-        const { ingest, steps } = await withLocalApi(rt, ctx, !flags.untilIdle, () =>
-          runPipeline({
-            ...rt.observer.runHooks(rt.warehouse),
-            log: rt.log,
-            search: rt.search,
-            group: rt.config.group,
-            batchSize: rt.config.batchSize,
-            untilIdle: !!flags.untilIdle,
-            signal: ctx.signal,
-            logger: ctx.logger,
-          }),
+        const { ingest, steps } = await withLocalApi(
+          rt,
+          ctx,
+          !flags.untilIdle,
+          () =>
+            runPipeline({
+              ...rt.observer.runHooks(rt.warehouse),
+              log: rt.log,
+              search: rt.search,
+              group: rt.config.group,
+              batchSize: rt.config.batchSize,
+              untilIdle: !!flags.untilIdle,
+              signal: ctx.signal,
+              logger: ctx.logger,
+            }),
+          flags.port,
         );
         out(
           `run: ingested ${ingest.received} records (${ingest.inserted} new rows, ${ingest.duplicates} duplicates, ${ingest.deadLetters} dead letters) ` +

@@ -47,7 +47,7 @@ test('txpipe run keeps hourly_metrics up to date by itself, and equals a full re
 
     if (t.kind === 'postgres') {
       // On PostgreSQL other processes can watch it work: the metrics catch up with no DAG run.
-      const child = spawnCli(['run'], t.env);
+      const child = spawnCli(['run', '--port', '0'], t.env);
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -65,6 +65,15 @@ test('txpipe run keeps hourly_metrics up to date by itself, and equals a full re
       await caughtUp(first);
       await cli(['produce', '--file', file('second')], t.env);
       await caughtUp([...first, ...second]);
+      // Its own /metrics (run --port): what it consumed and the continuous steps it ran.
+      const url = /"msg":"dashboard, API and \/metrics at (http:\/\/[^"]+)"/.exec(stderr)?.[1];
+      assert.ok(url, stderr);
+      const scraped = await (await fetch(`${url}metrics`)).text();
+      const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(scraped)?.[1]);
+      assert.equal(sample('txpipe_messages_consumed_total'), first.length + second.length);
+      assert.ok(sample('txpipe_continuous_steps_total\\{state="success"\\}') >= 2, scraped);
+      assert.equal(sample('txpipe_continuous_steps_total\\{state="failed"\\}'), 0);
+      assert.equal(sample('txpipe_continuous_rows_cleaned_total'), expectedMetrics([...first, ...second], 0n).valid);
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
     } else {
