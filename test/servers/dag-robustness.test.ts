@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, cliEnv, repoRoot, runCli, nodeFlags } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
@@ -188,7 +188,7 @@ function assertNoOverlap(list: Interval[]): void {
 }
 
 function scheduler(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [main, 'dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/1 * * * * *'], {
+  const child = spawn(process.execPath, [...nodeFlags, main, 'dag', 'schedule', 'process_kafka_to_postgres', '--schedule', '*/1 * * * * *'], {
     env: cliEnv({ ...env, TXPIPE_LOG_LEVEL: 'info' }),
   });
   let stdout = '';
@@ -302,7 +302,7 @@ test('a DAG run SIGKILLed inside run_transformations’ transaction leaves nothi
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE changed_hours IN SHARE ROW EXCLUSIVE MODE');
-    const child = spawn(process.execPath, [main, 'dag', 'run', 'process_kafka_to_postgres'], { env: cliEnv(t.env) });
+    const child = spawn(process.execPath, [...nodeFlags, main, 'dag', 'run', 'process_kafka_to_postgres'], { env: cliEnv(t.env) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, s) => resolve(s)));

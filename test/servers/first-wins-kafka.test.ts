@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, cliEnv, repoRoot, runCli, nodeFlags } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
 import { generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
@@ -154,7 +154,10 @@ test('keyed by txpipe produce: conflicting resends give exactly the file-order r
 
 /** Runs `txpipe ingest --follow` in its own process group. */
 function followIngest(t: Target) {
-  const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], { env: cliEnv(t.env), detached: true });
+  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], {
+    env: cliEnv(t.env),
+    detached: true,
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();

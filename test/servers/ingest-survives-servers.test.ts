@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliEnv, repoRoot, runCli } from '../support/cli.ts';
+import { cli, cliEnv, repoRoot, runCli, nodeFlags } from '../support/cli.ts';
 import { testName } from '../support/target.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches } from '../support/assert-metrics.ts';
@@ -71,7 +71,7 @@ test('ingest --follow rides out a PostgreSQL crash-restart and a Kafka SIGKILL +
     }
   };
 
-  const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], { env: cliEnv(env) });
+  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'src/cli/main.ts'), 'ingest', '--follow'], { env: cliEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

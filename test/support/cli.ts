@@ -1,10 +1,22 @@
 /** Runs the real `txpipe` CLI as a subprocess on Node 24, with only the environment the test gives. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 const node = process.execPath;
 const main = join(repoRoot, 'src', 'cli', 'main.ts');
+
+/**
+ * The environment and V8 flags of main.ts's shebang (`#!/usr/bin/env -S VAR=x node --flag …`), so the
+ * tests run the CLI as `txpipe` runs (on this Node 24, whatever `node` is first on PATH).
+ */
+const shebang = readFileSync(main, 'utf8')
+  .split('\n', 1)[0]!
+  .replace(/^#!\/usr\/bin\/env -S /, '')
+  .split(/\s+/);
+const shebangEnv = Object.fromEntries(shebang.slice(0, shebang.indexOf('node')).map((kv) => kv.split('=') as [string, string]));
+export const nodeFlags = shebang.slice(shebang.indexOf('node') + 1);
 
 export interface CliResult {
   code: number | null;
@@ -19,12 +31,12 @@ const TXPIPE_KEYS = /^(DATABASE_URL|KAFKA_|TXPIPE_|ELASTICSEARCH_|OPENSEARCH_|SE
 export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!TXPIPE_KEYS.test(k)) base[k] = v;
-  return { ...base, ...env };
+  return { ...base, ...shebangEnv, ...env };
 }
 
 export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [main, ...args], { env: cliEnv(env), cwd: repoRoot });
+    const child = spawn(node, [...nodeFlags, main, ...args], { env: cliEnv(env), cwd: repoRoot });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,7 +57,7 @@ export async function cli(args: string[], env: Record<string, string>, input?: s
 
 /** Starts the real `txpipe` CLI as a subprocess and leaves it running (stdin closed). */
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  const child = spawn(node, [main, ...args], { env: cliEnv(env), cwd: repoRoot });
+  const child = spawn(node, [...nodeFlags, main, ...args], { env: cliEnv(env), cwd: repoRoot });
   child.stdin.end();
   return child;
 }
