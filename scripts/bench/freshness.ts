@@ -1,9 +1,10 @@
 /**
  * The bench's freshness measurement: `txpipe run` (its own process, as users run it) on PostgreSQL,
  * Kafka and OpenSearch while events stamped event_time = processing_time = now arrive at a steady
- * rate. For each group of events: the time from the moment the topic acknowledged them until they are
- * counted in hourly_metrics (PostgreSQL), and until they are counted in the hour's search document.
- * Every event must end up counted.
+ * rate. For each group of events: the time from the moment they were handed to the topic (their
+ * event_time; the topic's acknowledgement comes a little later) until a read that started after they
+ * were acknowledged saw them counted in hourly_metrics (PostgreSQL), and in the hour's search document
+ * (the time the read returned: an upper bound). Every event must end up counted.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +33,8 @@ interface Group {
   /** Events of this hour up to and including this group. */
   cumulative: number;
   size: number;
-  acked: number;
+  /** When the group was handed to the topic (its events' event_time). */
+  sent: number;
   postgresAt?: number;
   searchAt?: number;
 }
@@ -94,22 +96,27 @@ export async function freshness(
     }
     const poller = (async () => {
       while (polling || groups.some((g) => g.postgresAt === undefined || g.searchAt === undefined)) {
-        const now = Date.now();
+        // Only groups acknowledged before the reads start can be judged by them.
+        const known = groups.slice(0, groups.length);
         const rows = (await client.query('SELECT event_hour::text AS h, total_transactions::int AS n FROM hourly_metrics')).rows as {
           h: string;
           n: number;
         }[];
+        const pgAt = Date.now();
         const inPg = new Map(rows.map((r) => [`${r.h.replace(' ', 'T')}Z`, r.n]));
-        const hours = [...new Set(groups.filter((g) => g.searchAt === undefined).map((g) => g.hour))];
-        const inSearch = new Map<string, number>();
+        const hours = [...new Set(known.filter((g) => g.searchAt === undefined).map((g) => g.hour))];
+        const inSearch = new Map<string, { n: number; at: number }>();
         for (const h of hours) {
           const res = await fetch(`${env.opensearch}/${index}/_doc/${encodeURIComponent(h)}`).catch(() => null);
-          if (res?.ok) inSearch.set(h, ((await res.json()) as { _source: { total_transactions: number } })._source.total_transactions);
-          else await res?.body?.cancel();
+          if (res?.ok) {
+            const n = ((await res.json()) as { _source: { total_transactions: number } })._source.total_transactions;
+            inSearch.set(h, { n, at: Date.now() });
+          } else await res?.body?.cancel();
         }
-        for (const g of groups) {
-          if (g.postgresAt === undefined && (inPg.get(g.hour) ?? 0) >= g.cumulative) g.postgresAt = now;
-          if (g.searchAt === undefined && (inSearch.get(g.hour) ?? 0) >= g.cumulative) g.searchAt = now;
+        for (const g of known) {
+          if (g.postgresAt === undefined && (inPg.get(g.hour) ?? 0) >= g.cumulative) g.postgresAt = pgAt;
+          const doc = inSearch.get(g.hour);
+          if (g.searchAt === undefined && doc && doc.n >= g.cumulative) g.searchAt = doc.at;
         }
         if (!polling && Date.now() - lastAck > 60_000) break; // never counted: reported below
         await sleep(20);
@@ -129,7 +136,7 @@ export async function freshness(
         const hour = hourOf(now);
         const cumulative = (perHour.get(hour) ?? 0) + due;
         perHour.set(hour, cumulative);
-        groups.push({ hour, cumulative, size: due, acked: lastAck });
+        groups.push({ hour, cumulative, size: due, sent: now });
         produced += due;
       }
       await sleep(Math.max(1, tick - ((Date.now() - started) % tick)));
@@ -139,7 +146,7 @@ export async function freshness(
     const weighted = (pick: (g: Group) => number | undefined) =>
       groups.flatMap((g) => {
         const at = pick(g);
-        return at === undefined ? [] : Array<number>(g.size).fill(Math.max(0, at - g.acked));
+        return at === undefined ? [] : Array<number>(g.size).fill(at - g.sent);
       });
     child.kill('SIGTERM');
     await exited;

@@ -8,8 +8,21 @@ import type { AppendRecord } from '../log/port.ts';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** The normalised transaction_id of an event's JSON text, as the ingest reads it; undefined when it has none. */
+const FIELD = '"transaction_id":"';
+
+/**
+ * The normalised transaction_id of an event's JSON text, as the ingest reads it; undefined when it has
+ * none. The common shape (the field once, `"transaction_id":"<uuid>"` with no spaces) is read without
+ * parsing; anything else is parsed. For JSON the two agree (a test holds them to it); a line that is
+ * not JSON but starts like an event (truncated) keeps the id it starts with. Either way only the
+ * partition depends on it: the ingest's answer does not, and such a line is a dead letter.
+ */
 export function transactionKey(line: string): string | undefined {
+  const at = line.indexOf(FIELD);
+  if (at > 0 && line.charCodeAt(at + FIELD.length + 36) === 0x22 && line.indexOf(FIELD, at + 1) === -1 && line.charCodeAt(0) === 0x7b) {
+    const id = line.slice(at + FIELD.length, at + FIELD.length + 36);
+    if (UUID.test(id)) return id.toLowerCase();
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);

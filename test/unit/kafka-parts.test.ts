@@ -6,6 +6,9 @@ import { BatchCutter } from '../../src/log/kafka/batch-cutter.ts';
 import { fetchPosition, seekStream } from '../../src/log/kafka/seek.ts';
 import { collectRecords } from '../../src/log/port.ts';
 import { keyedRecord, transactionKey } from '../../src/events/event-key.ts';
+import { murmur2 } from '../../src/log/kafka/murmur2.ts';
+import { murmur2 as libraryMurmur2 } from '@platformatic/kafka';
+import { generateEvents } from '../../src/events/generator.ts';
 
 test("keys pick the partition Kafka's Java client picks (murmur2, positive, modulo the partitions)", () => {
   // Computed with org.apache.kafka.common.utils.Utils from kafka-clients 4.4.0: toPositive(murmur2(utf8(key))) % n.
@@ -20,6 +23,57 @@ test("keys pick the partition Kafka's Java client picks (murmur2, positive, modu
     assert.equal(partitionForKey(key, 3), of3, `${key} of 3`);
     assert.equal(partitionForKey(key, 7), of7, `${key} of 7`);
   }
+});
+
+test("murmur2 of a string equals the client library's of its UTF-8 bytes, at every length and for any text", () => {
+  let seed = 7;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const alphabet = 'abcdefABCDEF0123456789-_{}" é中😀';
+  for (let n = 0; n < 2000; n++) {
+    const chars = Array.from({ length: n % 45 }, () => alphabet[Math.floor(rand() * (n % 3 === 0 ? alphabet.length : 24))]);
+    const key = chars.join('');
+    assert.equal(murmur2(key), libraryMurmur2(Buffer.from(key, 'utf8')), JSON.stringify(key));
+  }
+});
+
+test('the key read without parsing equals the key JSON.parse gives, on generated traffic and odd shapes', () => {
+  const parsed = (line: string) => {
+    try {
+      const v = JSON.parse(line) as { transaction_id?: unknown } | null;
+      const id = v && typeof v === 'object' && !Array.isArray(v) ? v.transaction_id : undefined;
+      return typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const lines = [
+    ...generateEvents({
+      count: 5000,
+      seed: 3,
+      start: Date.parse('2026-03-01T00:00:00Z'),
+      eventsPerHour: 3600,
+      lateRatio: 0.05,
+      duplicateRatio: 0.02,
+      invalidRatio: 0.2,
+    }),
+    '{"transaction_id":"3F2504E0-4F89-11D3-9A0C-0305E82C3301x","a":1}',
+    '{"transaction_id":"3F2504E0-4F89-11D3-9A0C-0305E82C330","a":1}',
+    '{"transaction_id": "3F2504E0-4F89-11D3-9A0C-0305E82C3301"}',
+    '{"transaction_id":"3f2504e0-4f89-11d3-9a0c-0305e82c3301","transaction_id":"00000000-0000-4000-8000-000000000000"}',
+    '["transaction_id","3f2504e0-4f89-11d3-9a0c-0305e82c3301"]',
+    '{"transaction\u005fid":"3f2504e0-4f89-11d3-9a0c-0305e82c3301"}',
+  ];
+  let json = 0;
+  for (const line of lines) {
+    try {
+      JSON.parse(line);
+    } catch {
+      continue; // not JSON: a dead letter on any partition (a truncated event keeps the id it starts with)
+    }
+    json++;
+    assert.equal(transactionKey(line), parsed(line), line);
+  }
+  assert.ok(json > 4000);
 });
 
 test('an event is keyed by its transaction_id in lower case; a line without a readable id has no key', () => {

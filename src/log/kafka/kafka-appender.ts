@@ -7,7 +7,8 @@
  * fails for some partitions (a partition's batch is all or nothing), the records of those partitions are
  * sent again one by one, so exactly the refused ones stay out and the others keep their order.
  */
-import { type Admin, murmur2, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { type Admin, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { murmur2 } from './murmur2.ts';
 import type { AppendRecord, AppendResult } from '../port.ts';
 import type { KafkaTuning } from './tuning.ts';
 
@@ -26,7 +27,7 @@ interface Placed {
 
 /** The partition Kafka's default partitioner gives a key: positive murmur2 of its UTF-8 bytes, modulo the partitions. */
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
 export class KafkaAppender {
