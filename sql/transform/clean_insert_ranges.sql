@@ -9,7 +9,13 @@ WITH added AS (
   SELECT s.transaction_id, s.user_id, s.amount, s.currency, s.status, s.event_time, s.processing_time,
          s.event_date, s.event_hour, s.latency_seconds, s.is_late
   FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, f, n)
-  JOIN transactions_clean_source AS s ON s.log_partition = r.p AND s.log_offset >= r.f AND s.log_offset < r.n
+  -- One index range scan per log range (OFFSET 0 keeps the planner from turning this into a join that
+  -- reads the whole position index: its cost would follow the table, not the new rows).
+  CROSS JOIN LATERAL (
+    SELECT * FROM transactions_clean_source AS c
+    WHERE c.log_partition = r.p AND c.log_offset >= r.f AND c.log_offset < r.n
+    OFFSET 0
+  ) AS s
   RETURNING event_hour, latency_seconds, amount, is_late
 ), deltas AS (
   INSERT INTO metrics_deltas (event_hour, latency_bucket, transactions, amount, late)

@@ -4,7 +4,12 @@
 WITH fresh AS (
   SELECT t.transaction_id
   FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, f, n)
-  JOIN transactions AS t ON t.log_partition = r.p AND t.log_offset >= r.f AND t.log_offset < r.n
+  -- One index range scan per log range (see clean_insert_ranges.sql).
+  CROSS JOIN LATERAL (
+    SELECT transaction_id FROM transactions AS x
+    WHERE x.log_partition = r.p AND x.log_offset >= r.f AND x.log_offset < r.n
+    OFFSET 0
+  ) AS t
 ), removed AS (
   DELETE FROM transactions_clean AS c USING fresh
   WHERE c.transaction_id = fresh.transaction_id
