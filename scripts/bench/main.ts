@@ -4,6 +4,7 @@
  * Needs DATABASE_URL and KAFKA_BROKERS (eval "$(npm run -s services:up)"). BENCH_EVENTS sets the size;
  * BENCH_FRESHNESS_SECONDS (60; 0 skips) and BENCH_FRESHNESS_RATE (20000/s) the freshness of `txpipe run`
  * (needs OPENSEARCH_URL too); BENCH_SOAK_SECONDS (180; 0 skips) and BENCH_SOAK_RATE (3000/s) the soak.
+ * BENCH_SECTIONS picks sections (comma-separated: pglite, postgres, kafka, freshness, soak; default all).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,6 +35,8 @@ const FRESH_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 60);
 const FRESH_RATE = Number(process.env.BENCH_FRESHNESS_RATE ?? 20_000);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
 const SOAK_RATE = Number(process.env.BENCH_SOAK_RATE ?? 3000);
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'pglite,postgres,kafka,freshness,soak').split(',').map((x) => x.trim()));
+const wants = (section: string) => SECTIONS.has(section);
 const START = Date.parse('2026-01-01T00:00:00Z');
 const PER_HOUR = 20_000;
 
@@ -132,7 +135,7 @@ async function main() {
   if (!databaseUrl || !kafka) throw new Error('DATABASE_URL and KAFKA_BROKERS must be set: eval "$(npm run -s services:up)"');
 
   // PGlite: the embedded default, in-process.
-  {
+  if (wants('pglite')) {
     const dir = await mkdtemp(join(tmpdir(), 'txpipe-bench-'));
     const rt = await openRuntime(loadConfig({ TXPIPE_DATA_DIR: dir }), silentLogger);
     try {
@@ -146,7 +149,7 @@ async function main() {
   }
 
   // PostgreSQL with the embedded log table (no Kafka): ingest, and DAG times as the table grows.
-  {
+  if (wants('postgres')) {
     const db = testName('txpipe_bench');
     const config = loadConfig({ DATABASE_URL: await createDatabase(db) });
     const rt = await openRuntime(config, silentLogger);
@@ -176,7 +179,7 @@ async function main() {
   }
 
   // Kafka → PostgreSQL, beside its two floors.
-  {
+  if (wants('kafka')) {
     const db = testName('txpipe_bench');
     const url = await createDatabase(db);
     const topic = testName('txpipe_bench_topic');
@@ -255,7 +258,7 @@ async function main() {
   }
 
   // Freshness: txpipe run at a steady rate, events stamped now.
-  if (FRESH_SECONDS > 0) {
+  if (FRESH_SECONDS > 0 && wants('freshness')) {
     const opensearch = process.env.OPENSEARCH_URL;
     if (!opensearch) throw new Error('OPENSEARCH_URL must be set for the freshness bench (eval "$(npm run -s services:up)")');
     const f = await freshness({ databaseUrl, kafka, opensearch }, FRESH_SECONDS, FRESH_RATE, say);
@@ -269,7 +272,7 @@ async function main() {
   }
 
   // The soak: steady traffic through SIGKILLs of the ingest and a PostgreSQL crash-restart.
-  if (SOAK_SECONDS > 0) {
+  if (SOAK_SECONDS > 0 && wants('soak')) {
     say(`soak: ${SOAK_SECONDS} s at ${SOAK_RATE} events/s`);
     const s = await soak(kafka, SOAK_SECONDS, SOAK_RATE, say);
     notes.push(

@@ -7,6 +7,7 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../warehouse/pglite/data-dir-lock.ts';
 
 const RECORD = 'txpipe.api.json';
 /** The lock file's name in warehouse/pglite/data-dir-lock.ts: the holder's pid. */
@@ -38,7 +39,7 @@ export async function recordLocalApi(dataDir: string, url: string): Promise<() =
 /** The local API of the process holding the data directory, or null when there is none that is alive. */
 export async function findLocalApi(dataDir: string): Promise<LocalApiRecord | null> {
   const record = await readRecord(join(dataDir, RECORD));
-  if (!record || record.pid === process.pid || !alive(record.pid)) return null;
+  if (!record || record.pid === process.pid || !processAlive(record.pid)) return null;
   const holder = Number.parseInt((await readFile(join(dataDir, LOCK), 'utf8').catch(() => '')).trim(), 10);
   return holder === record.pid ? record : null; // a record left by an earlier holder that died
 }
@@ -49,14 +50,5 @@ async function readRecord(file: string): Promise<LocalApiRecord | null> {
     return Number.isInteger(r.pid) && typeof r.url === 'string' ? (r as LocalApiRecord) : null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
