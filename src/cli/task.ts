@@ -86,12 +86,20 @@ export function registerTask(program: Command): void {
     .requiredOption('--run-id <id>', "Airflow's run_id")
     .requiredOption('--try-number <n>', "Airflow's try_number of the failed try", intFlag(1, 1_000_000))
     .requiredOption('--error <text>', 'what failed')
-    .action(async (taskId: TaskId, flags: IntervalFlags & { runId: string; tryNumber: number; error: string }) => {
+    .option('--up-for-retry', 'Airflow will retry the task: the run goes on')
+    .action(async (taskId: TaskId, flags: IntervalFlags & { runId: string; tryNumber: number; error: string; upForRetry?: boolean }) => {
       checkInterval(flags);
       const interval = taskInterval(flags);
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
-        const { recorded } = await recordTaskFailure(rt, { runId: flags.runId, taskId, ...interval, tryNumber: flags.tryNumber, error: flags.error });
+        const { recorded } = await recordTaskFailure(rt, {
+          runId: flags.runId,
+          taskId,
+          ...interval,
+          tryNumber: flags.tryNumber,
+          error: flags.error,
+          upForRetry: !!flags.upForRetry,
+        });
         out(`${flags.runId} ${taskId} try ${flags.tryNumber}: ${recorded ? 'recorded as failed' : 'already recorded by txpipe'}`);
       });
     });

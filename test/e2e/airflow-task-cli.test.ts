@@ -103,8 +103,29 @@ test('record-failure: a try txpipe never started or did not end is recorded fail
     await cli(['task', 'run', 'run_transformations', ...interval3, '--try-number', '2'], t.env);
     const again = await cli(['task', 'record-failure', 'run_transformations', ...interval3, '--try-number', '2', '--error', 'late callback'], t.env);
     assert.match(again, /already recorded by txpipe/);
+    // 4. A try that failed before txpipe started and that Airflow retried: the run goes on and succeeds.
+    const retried = 'manual__2026-06-02T04:00:00+00:00';
+    const interval4 = ['--logical-date', '2026-06-02T03:00:00Z', '--data-interval-end', '2026-06-02T04:00:00Z', '--run-id', retried];
+    await cli(
+      ['task', 'record-failure', 'run_transformations', ...interval4, '--try-number', '1', '--error', 'worker lost', '--up-for-retry'],
+      t.env,
+    );
+    const between = (await runs(t)).get(retried)!;
+    assert.equal(between.state, 'running', 'a try Airflow retries does not end the run');
+    assert.deepEqual(
+      between.tasks.map((x) => [x.task_id, x.state, x.try_number]),
+      [['run_transformations', 'failed', 1]],
+    );
+    for (const task of TASKS) await cli(['task', 'run', task, ...interval4, '--try-number', task === 'run_transformations' ? '2' : '1'], t.env);
 
     const all = await runs(t);
+    const d = all.get(retried)!;
+    assert.equal(d.state, 'success');
+    assert.equal(d.error, null);
+    assert.deepEqual(
+      d.tasks.map((x) => [x.task_id, x.try_number]),
+      TASKS.map((id) => [id, id === 'run_transformations' ? 2 : 1]),
+    );
     const a = all.get(never);
     assert.ok(a, 'a run that failed before txpipe started is listed');
     assert.equal(a.state, 'failed');
