@@ -72,6 +72,9 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Thrown by a probe to stop waiting at once (a component died). */
+class Fatal extends Error {}
+
 async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>, diagnose: () => string = () => ''): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   let last: unknown;
@@ -80,6 +83,7 @@ async function until<T>(what: string, seconds: number, probe: () => Promise<T | 
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof Fatal) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
@@ -454,7 +458,14 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
     assert.equal(m.code, 0, describe('airflow db migrate', m));
     const env = airflowEnv();
     components = [
-      startComponent('api-server', airflowBin, ['api-server'], env, join(work, 'api-server.log'), repoRoot),
+      startComponent(
+        'api-server',
+        airflowBin,
+        ['api-server', '--host', '127.0.0.1', '--port', new URL(apiUrl).port],
+        env,
+        join(work, 'api-server.log'),
+        repoRoot,
+      ),
       startComponent('scheduler', airflowBin, ['scheduler'], env, join(work, 'scheduler.log'), repoRoot),
       startComponent('dag-processor', airflowBin, ['dag-processor'], env, join(work, 'dag-processor.log'), repoRoot),
     ];
@@ -469,7 +480,7 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
       async () => {
         for (const c of components) {
           const code = await Promise.race([c.exited, Promise.resolve('running' as const)]);
-          if (code !== 'running') throw new Error(`${c.name} exited with ${code}:\n${logTail(c)}`);
+          if (code !== 'running') throw new Fatal(`${c.name} exited with ${code}:\n${logTail(c)}`);
         }
         const res = await fetch(`${apiUrl}/auth/token`, {
           method: 'POST',
