@@ -112,6 +112,7 @@ let txpipeCmd = '';
 let logPort = 0;
 let dbCreated = false;
 let components: Component[] = [];
+let stopping = false;
 
 async function searchFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
@@ -390,6 +391,7 @@ before(async () => {
 });
 
 after(async () => {
+  stopping = true;
   const left = await stopAll();
   if (searchUrl) await dropTestIndices().catch((e) => console.error(`could not delete test indices: ${String(e)}`));
   if (dbCreated) {
@@ -471,7 +473,7 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
     ];
     for (const c of components) {
       void c.exited.then((code) => {
-        if (!failed) console.error(`${c.name} exited (${code}) during the test`);
+        if (!stopping) console.error(`${c.name} exited (${code}) before the test stopped it`);
       });
     }
     token = await until(
@@ -683,6 +685,7 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
   });
 
   await timed('stopping: every Airflow process and task process is gone', async () => {
+    stopping = true;
     const left = await stopAll();
     assert.deepEqual(left, [], 'processes left running');
     for (const c of components) {
