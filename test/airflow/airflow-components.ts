@@ -2,7 +2,8 @@
  * Real Airflow components for the scheduler test: each started in a process group of its own, with its
  * output in a log file, and stopped with every process it left (LocalExecutor workers, task
  * supervisors, the txpipe commands under them): the group and each descendant seen, SIGTERM, then
- * SIGKILL after a grace period. stopAll reports the processes still alive (none, or the test fails).
+ * SIGKILL after a grace period. stopAll reports what needed SIGKILL and what is still alive (nothing, or
+ * the test fails).
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
@@ -131,8 +132,25 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Stops every component and everything under it; returns the pids still alive afterwards (expected: none). */
-export async function stopAll(graceMs = 20_000): Promise<number[]> {
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 160);
+  } catch {
+    return '?';
+  }
+}
+
+export interface Stopped {
+  /** Processes still alive after SIGTERM, the grace period, and SIGKILL (expected: none). */
+  left: number[];
+  /** Processes that outlived SIGTERM and the grace period, so were SIGKILLed: "name pid command". */
+  forced: string[];
+  seconds: number;
+}
+
+/** Stops every component and everything under it: SIGTERM, up to graceMs, then SIGKILL. */
+export async function stopAll(graceMs = 20_000): Promise<Stopped> {
+  const begun = Date.now();
   for (const c of started) refreshTree(c);
   for (const c of started) {
     signalGroup(c, 'SIGTERM');
@@ -144,6 +162,7 @@ export async function stopAll(graceMs = 20_000): Promise<number[]> {
     await new Promise((resolve) => setTimeout(resolve, 250));
     for (const c of started) refreshTree(c);
   }
+  const forced = started.flatMap((c) => live(c).map((pid) => `${c.name} ${pid} ${commandLine(pid)}`));
   for (const c of started) {
     refreshTree(c);
     signalGroup(c, 'SIGKILL');
@@ -152,7 +171,7 @@ export async function stopAll(graceMs = 20_000): Promise<number[]> {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const left = remaining();
   started.length = 0;
-  return left;
+  return { left, forced, seconds: (Date.now() - begun) / 1000 };
 }
 
 /** The last lines of a component's log, for a failure message. */

@@ -392,7 +392,7 @@ before(async () => {
 
 after(async () => {
   stopping = true;
-  const left = await stopAll();
+  const { left } = await stopAll();
   if (searchUrl) await dropTestIndices().catch((e) => console.error(`could not delete test indices: ${String(e)}`));
   if (dbCreated) {
     const admin = new pg.Client({ connectionString: adminUrl });
@@ -690,8 +690,9 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
 
   await timed('stopping: every Airflow process and task process is gone', async () => {
     stopping = true;
-    const left = await stopAll();
-    assert.deepEqual(left, [], 'processes left running');
+    const stopped = await stopAll();
+    t.diagnostic(`stopped in ${stopped.seconds.toFixed(1)} s; SIGKILL needed for: ${stopped.forced.join(' | ') || 'none'}`);
+    assert.deepEqual(stopped.left, [], 'processes left running');
     for (const c of components) {
       const code = await Promise.race([c.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000))]);
       assert.notEqual(code, 'running', `${c.name} still running`);
