@@ -1,9 +1,9 @@
 /**
  * Real Airflow components for the scheduler test: each started in a process group of its own, with its
  * output in a log file, and stopped with every process it left (LocalExecutor workers, task
- * supervisors, the txpipe commands under them): the group and each descendant seen, SIGTERM, then
- * SIGKILL after a grace period. stopAll reports what needed SIGKILL and what is still alive (nothing, or
- * the test fails).
+ * supervisors, the txpipe commands under them): SIGTERM to each component, then to its group and every
+ * descendant seen, then SIGKILL. stopAll reports what outlived the first SIGTERM and what is still alive
+ * (nothing, or the test fails).
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
@@ -143,32 +143,44 @@ function commandLine(pid: number): string {
 export interface Stopped {
   /** Processes still alive after SIGTERM, the grace period, and SIGKILL (expected: none). */
   left: number[];
-  /** Processes that outlived SIGTERM and the grace period, so were SIGKILLed: "name pid command". */
+  /** Processes still there after the components' own SIGTERM and the grace period: "name pid command". */
   forced: string[];
   seconds: number;
 }
 
-/** Stops every component and everything under it: SIGTERM, up to graceMs, then SIGKILL. */
+/**
+ * Stops every component and everything under it. First SIGTERM to each component's own process only,
+ * as a service manager would: the scheduler then ends its LocalExecutor workers and its log server
+ * itself (a SIGTERM to the whole group at once left the scheduler and idle workers hanging). Then,
+ * for what is left after graceMs, SIGTERM to the group and every descendant, and SIGKILL 5 s later.
+ */
 export async function stopAll(graceMs = 20_000): Promise<Stopped> {
   const begun = Date.now();
-  for (const c of started) refreshTree(c);
-  for (const c of started) {
-    signalGroup(c, 'SIGTERM');
-    for (const pid of live(c)) signal(pid, 'SIGTERM');
-  }
-  const deadline = Date.now() + graceMs;
   const remaining = () => started.flatMap(live);
-  while (remaining().length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    for (const c of started) refreshTree(c);
-  }
+  const waitGone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (remaining().length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      for (const c of started) refreshTree(c);
+    }
+  };
+  for (const c of started) refreshTree(c);
+  for (const c of started) if (live(c).includes(c.pid)) signal(c.pid, 'SIGTERM');
+  await waitGone(graceMs);
   const forced = started.flatMap((c) => live(c).map((pid) => `${c.name} ${pid} ${commandLine(pid)}`));
-  for (const c of started) {
-    refreshTree(c);
-    signalGroup(c, 'SIGKILL');
-    for (const pid of live(c)) signal(pid, 'SIGKILL');
+  if (forced.length > 0) {
+    for (const c of started) {
+      signalGroup(c, 'SIGTERM');
+      for (const pid of live(c)) signal(pid, 'SIGTERM');
+    }
+    await waitGone(5000);
+    for (const c of started) {
+      refreshTree(c);
+      signalGroup(c, 'SIGKILL');
+      for (const pid of live(c)) signal(pid, 'SIGKILL');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
   const left = remaining();
   started.length = 0;
   return { left, forced, seconds: (Date.now() - begun) / 1000 };

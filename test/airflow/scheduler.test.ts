@@ -691,8 +691,9 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
   await timed('stopping: every Airflow process and task process is gone', async () => {
     stopping = true;
     const stopped = await stopAll();
-    t.diagnostic(`stopped in ${stopped.seconds.toFixed(1)} s; SIGKILL needed for: ${stopped.forced.join(' | ') || 'none'}`);
+    t.diagnostic(`stopped in ${stopped.seconds.toFixed(1)} s; outlived their component's SIGTERM: ${stopped.forced.join(' | ') || 'none'}`);
     assert.deepEqual(stopped.left, [], 'processes left running');
+    assert.deepEqual(stopped.forced, [], "every process ends on its component's SIGTERM (the scheduler ends its workers)");
     for (const c of components) {
       const code = await Promise.race([c.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000))]);
       assert.notEqual(code, 'running', `${c.name} still running`);
