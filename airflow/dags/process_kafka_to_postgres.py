@@ -3,21 +3,26 @@
 Airflow reimplements nothing here. Each task is a BashOperator that runs
 
     $TXPIPE_CMD task run <task_id> --logical-date <data_interval_start>
-        --data-interval-end <data_interval_end> --run-id <run_id>
+        --data-interval-end <data_interval_end> --run-id <run_id> --try-number <try_number>
 
-which is the very code txpipe's built-in runner executes (``txpipe dag run``).
-See ``DOC_MD`` below (shown on the DAG's page in the Airflow UI) for the settings.
+(a run without a logical date passes ``--run-after <run_after>`` instead of the interval; a backfill
+adds ``--recompute-interval``), which is the very code txpipe's built-in runner executes
+(``txpipe dag run``). A try that fails where txpipe could not record it is recorded by the failure
+and retry callbacks (``txpipe task record-failure``). See ``DOC_MD`` below (shown on the DAG's page
+in the Airflow UI) for the settings and how each kind of run behaves.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
+import subprocess
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Param
 
 try:  # Airflow >= 3.2 exports the timetables from the task SDK
     from airflow.sdk import CronDataIntervalTimetable
@@ -66,9 +71,25 @@ Transaction events reach the raw PostgreSQL table `transactions` through txpipe'
    rewrite the same documents. It exits 0 as a clean skip when no search engine is configured.
 
 Airflow reimplements nothing: every task runs
-`$TXPIPE_CMD task run <task_id> --logical-date <data_interval_start> --data-interval-end <data_interval_end> --run-id <run_id>`,
+`$TXPIPE_CMD task run <task_id> --logical-date <data_interval_start> --data-interval-end <data_interval_end> --run-id <run_id> --try-number <try_number>`,
 the same code as txpipe's built-in runner, and txpipe records each try in its own run history under
-Airflow's `run_id` (`txpipe status`, `txpipe dag runs`).
+Airflow's `run_id` and `try_number` (`txpipe status`, `txpipe dag runs`).
+
+**Runs** (every kind takes the hours changed since the last run, like `txpipe dag run`):
+
+| run | what it covers |
+| --- | --- |
+| scheduled | its hourly data interval `[hour, hour + 1h)`; at unpause (catchup off) one run for the last complete hour starts at once |
+| manual with a logical date (`airflow dags trigger -l …`, REST `logical_date`) | the interval Airflow infers for that date |
+| manual without one (`airflow dags trigger`, REST `"logical_date": null`) | no data interval in Airflow 3; recorded under the hour before its trigger time (`--run-after`) |
+| backfill (`airflow backfill create --from-date … --to-date …`) | one run per hour, each also recomputing its hour from the raw rows (`--recompute-interval`), as `txpipe dag backfill` |
+| conf `{"full_refresh": true}` (the trigger form's checkbox) | rebuilds everything from the raw rows |
+
+A try that fails where txpipe cannot record it (before `txpipe task run` starts, or killed while it
+runs) is recorded by the failure/retry callbacks (`txpipe task record-failure`), so `txpipe dag runs`
+lists it; when txpipe itself cannot start in the callback either (wrong `TXPIPE_CMD`, warehouse down),
+only Airflow has the record. Tasks of concurrent runs (a backfill runs up to its own `--max-active-runs`
+beside the scheduled runs) take turns on txpipe's lock, waiting up to 15 minutes.
 
 **Settings** (environment of the Airflow worker, passed through to the tasks):
 
@@ -243,34 +264,128 @@ def search_env(conn) -> dict[str, str]:
     return env
 
 
+def txpipe_env(base: dict[str, str]) -> dict[str, str]:
+    """The environment txpipe runs in: ``base`` (the worker's), plus DATABASE_URL and the search settings
+    derived from the connections txpipe_postgres / txpipe_search when they exist (they then win)."""
+    env = dict(base)
+    pg = _get_connection(POSTGRES_CONN_ID)
+    if pg is not None:
+        env["DATABASE_URL"] = postgres_url(pg)
+    search = _get_connection(SEARCH_CONN_ID)
+    if search is not None:
+        for name in SEARCH_VARS:
+            env.pop(name, None)
+        env.update(search_env(search))
+    return env
+
+
 class TxpipeTaskOperator(BashOperator):
     """A BashOperator running one txpipe task; the environment is the worker's, plus settings
     derived from the connections txpipe_postgres / txpipe_search when they exist."""
 
     def get_env(self, context) -> dict:
-        env = super().get_env(context)
-        pg = _get_connection(POSTGRES_CONN_ID)
-        if pg is not None:
-            env["DATABASE_URL"] = postgres_url(pg)
-        search = _get_connection(SEARCH_CONN_ID)
-        if search is not None:
-            for name in SEARCH_VARS:
-                env.pop(name, None)
-            env.update(search_env(search))
-        return env
+        return txpipe_env(super().get_env(context))
 
 
-# Rendered at run time. A run without a logical date (possible in Airflow 3 for manual triggers)
-# has no data interval: its run_after stands in for both ends.
-TASK_COMMAND = (
-    '${TXPIPE_CMD:-txpipe} task run %s'
-    " --logical-date '{{ (data_interval_start or dag_run.run_after) | ts }}'"
-    " --data-interval-end '{{ (data_interval_end or dag_run.run_after) | ts }}'"
-    " --run-id '{{ run_id }}'"
-    # A backfill recomputes its interval's hours from the raw rows, as `txpipe dag backfill` does;
-    # scheduled and manual runs take the hours ingest changed.
-    "{%% if dag_run.run_type == 'backfill' %%} --recompute-interval{%% endif %%}"
-)
+def _utc_iso(value) -> str:
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _run_type(dag_run) -> str:
+    run_type = getattr(dag_run, "run_type", None)
+    return str(getattr(run_type, "value", run_type) or "")
+
+
+def interval_args(dag_run) -> list[str]:
+    """The run's data interval as txpipe's flags, from attributes every DagRun has (None when unset).
+
+    Airflow 3 puts ``data_interval_start``/``_end``, ``ds``, ``ts`` and ``logical_date`` into the template
+    context only when the run has a logical date; a manual run without one (``airflow dags trigger``
+    without ``-l``, the REST API with ``logical_date: null``) has no data interval at all. Such a run
+    passes its ``run_after`` and txpipe records it under the hour before, as ``txpipe dag run`` does.
+    """
+    start = getattr(dag_run, "data_interval_start", None) if dag_run is not None else None
+    end = getattr(dag_run, "data_interval_end", None) if dag_run is not None else None
+    if getattr(dag_run, "logical_date", None) is not None and start is not None and end is not None:
+        return ["--logical-date", _utc_iso(start), "--data-interval-end", _utc_iso(end)]
+    run_after = getattr(dag_run, "run_after", None) if dag_run is not None else None
+    return ["--run-after", _utc_iso(run_after)] if run_after is not None else []
+
+
+def task_args(dag_run, ti, params=None) -> str:
+    """Everything after ``txpipe task run <task_id>``, shell-quoted (the DAG's macro ``txpipe_task_args``).
+
+    Only ``dag_run`` and ``ti`` are read, which every run type has: scheduled, manual with or without a
+    logical date, REST API, backfill, asset-triggered. A backfill run recomputes its interval's hours
+    from the raw rows (``--recompute-interval``), as ``txpipe dag backfill`` does; the other runs take
+    the hours changed since the last run. ``full_refresh`` (a run's conf / the trigger form) rebuilds
+    everything from the raw rows.
+    """
+    args = [*interval_args(dag_run), "--run-id", str(ti.run_id), "--try-number", str(ti.try_number)]
+    if _run_type(dag_run) == "backfill" and "--logical-date" in args:
+        args.append("--recompute-interval")
+    full_refresh = (params or {}).get("full_refresh", False)
+    if not isinstance(full_refresh, bool):
+        raise ValueError(f"param full_refresh must be true or false, not {full_refresh!r}")
+    if full_refresh:
+        args.append("--full-refresh")
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def _callback_error(context) -> str:
+    err = context.get("exception")
+    text = f"{type(err).__name__}: {err}" if isinstance(err, BaseException) else str(err or "")
+    text = text.strip() or "failed in Airflow (no exception recorded)"
+    return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def record_failure(context, up_for_retry: bool = False) -> None:
+    """Failure and retry callback: records the failed try in txpipe's run history (``txpipe task
+    record-failure``), so ``txpipe dag runs`` lists runs that failed before txpipe started (a template,
+    the command, the worker) or while it ran and was killed. txpipe keeps its own record of a try it
+    ended itself. Never raises: a callback error would only hide the task's own."""
+    ti = context.get("ti") or context.get("task_instance")
+    if ti is None:
+        return
+    dag_run = context.get("dag_run")
+    args = [
+        "task",
+        "record-failure",
+        ti.task_id,
+        *interval_args(dag_run),
+        "--run-id",
+        str(ti.run_id),
+        "--try-number",
+        str(ti.try_number),
+        "--error",
+        _callback_error(context),
+    ]
+    if up_for_retry:
+        args.append("--up-for-retry")
+    command = '${TXPIPE_CMD:-txpipe} ' + " ".join(shlex.quote(a) for a in args)
+    try:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            env=txpipe_env(dict(os.environ)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except Exception as err:  # noqa: BLE001 - logged, never raised (see above)
+        log.warning("txpipe task record-failure could not run: %s", err)
+        return
+    if done.returncode != 0:
+        log.warning("txpipe task record-failure exited %s: %s", done.returncode, (done.stderr or done.stdout).strip()[-2000:])
+    else:
+        log.info("%s", done.stdout.strip())
+
+
+def record_retry(context) -> None:
+    record_failure(context, up_for_retry=True)
+
+
+TASK_COMMAND = "${TXPIPE_CMD:-txpipe} task run %s {{ txpipe_task_args(dag_run, ti, params) }}"
 
 with DAG(
     dag_id=DAG_ID,
@@ -280,6 +395,15 @@ with DAG(
     start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
     catchup=_env_bool("TXPIPE_CATCHUP", False),
     max_active_runs=1,
+    user_defined_macros={"txpipe_task_args": task_args},
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Rebuild transactions_clean and hourly_metrics from all raw rows (txpipe dag run --full-refresh).",
+        ),
+    },
     tags=["txpipe", "transactions", "kafka", "postgres", "search"],
     default_args={
         "owner": "txpipe",
@@ -288,6 +412,8 @@ with DAG(
         "retry_exponential_backoff": _exponential_backoff(),
         "max_retry_delay": timedelta(minutes=15),
         "execution_timeout": timedelta(hours=1),
+        "on_failure_callback": record_failure,
+        "on_retry_callback": record_retry,
     },
 ) as dag:
     tasks = [

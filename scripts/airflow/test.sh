@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# npm run test:airflow — the Airflow end-to-end test (test/airflow/airflow.test.ts):
-# builds the Airflow venv when needed (scripts/airflow/setup.sh), then runs the DAG
-# process_kafka_to_postgres under a real Airflow against PostgreSQL and OpenSearch.
+# npm run test:airflow — the Airflow end-to-end tests: builds the Airflow venv when needed
+# (scripts/airflow/setup.sh), then runs the DAG process_kafka_to_postgres under a real Airflow against
+# PostgreSQL and OpenSearch: `airflow dags test` (test/airflow/airflow.test.ts), then the api-server,
+# scheduler and dag-processor with scheduled, manual, REST API and backfill runs
+# (test/airflow/scheduler.test.ts).
 #
 # It uses DATABASE_URL and OPENSEARCH_URL (or ELASTICSEARCH_URL) from the environment, as exported by
 #   eval "$(npm run -s services:up)"
@@ -25,4 +27,4 @@ if [[ -z "${DATABASE_URL:-}" || -z "${OPENSEARCH_URL:-}${ELASTICSEARCH_URL:-}" ]
 fi
 
 # The test fails (never skips) when DATABASE_URL, OPENSEARCH_URL or the venv is missing.
-exec ./node_modules/.bin/node --test --test-concurrency=1 test/airflow/airflow.test.ts
+exec ./node_modules/.bin/node --test --test-concurrency=1 test/airflow/airflow.test.ts test/airflow/scheduler.test.ts

@@ -74,6 +74,12 @@ export const DAG_LOCK = lockKey(`dag:${DAG_ID}`);
 export const TRANSFORM_LOCK = lockKey(`transform:${DAG_ID}`);
 /** How long a DAG run waits for the continuous steps to let it in before it gives up. */
 const TRANSFORM_WAIT_MS = 120_000;
+/**
+ * How long one Airflow task (`txpipe task run`) waits for another run's task to finish. Airflow runs a
+ * backfill's runs side by side with each other and with the scheduled runs (a backfill's max_active_runs
+ * is its own), so their tasks take turns on the lock instead of failing; Airflow's retries cover longer.
+ */
+export const TASK_LOCK_WAIT_MS = 15 * 60_000;
 
 export function defaultRunId(runType: RunType, logicalDate: string): string {
   return `${runType}__${new Date(logicalDate).toISOString()}`;
@@ -82,12 +88,21 @@ export function defaultRunId(runType: RunType, logicalDate: string): string {
 const lockedMessage = `another run of ${DAG_ID} holds the lock; not starting a second one`;
 const busyMessage = `the transformations stayed busy (txpipe run's steps) for ${TRANSFORM_WAIT_MS / 1000} s; not starting`;
 
-/** Runs fn holding both locks: the DAG's own (tried), then the transformations' (waited for). */
-async function withRunLocks<T>(deps: DagDeps, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false; error: string }> {
-  const dag = await deps.warehouse.withAdvisoryLock(DAG_LOCK, () =>
-    withAdvisoryLockWaiting(deps.warehouse, TRANSFORM_LOCK, fn, { timeoutMs: TRANSFORM_WAIT_MS }),
-  );
-  if (!dag.acquired) return { acquired: false, error: lockedMessage };
+/**
+ * Runs fn holding both locks: the DAG's own (tried, or waited for up to dagWaitMs), then the
+ * transformations' (waited for).
+ */
+async function withRunLocks<T>(
+  deps: DagDeps,
+  fn: () => Promise<T>,
+  dagWaitMs = 0,
+): Promise<{ acquired: true; value: T } | { acquired: false; error: string }> {
+  const inner = () => withAdvisoryLockWaiting(deps.warehouse, TRANSFORM_LOCK, fn, { timeoutMs: TRANSFORM_WAIT_MS });
+  const dag =
+    dagWaitMs > 0
+      ? await withAdvisoryLockWaiting(deps.warehouse, DAG_LOCK, inner, { timeoutMs: dagWaitMs })
+      : await deps.warehouse.withAdvisoryLock(DAG_LOCK, inner);
+  if (!dag.acquired) return { acquired: false, error: dagWaitMs > 0 ? `${lockedMessage} (waited ${dagWaitMs / 1000} s)` : lockedMessage };
   if (!dag.value.acquired) return { acquired: false, error: busyMessage };
   return { acquired: true, value: dag.value.value };
 }
@@ -147,6 +162,8 @@ export interface TaskRunOptions {
   taskId: TaskId;
   logicalDate: string;
   fullRefresh: boolean;
+  /** The first try's number, when the caller owns the numbering (Airflow's try_number); else the next free one. */
+  tryNumber?: number;
 }
 
 /** Queues every hour with raw rows in [from, to) for run_transformations: what a backfill recomputes. */
@@ -168,7 +185,10 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
   };
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
-    const [row] = await deps.warehouse.query<{ try_number: number }>(sql('dag/start_task'), [t.runId, task.id]);
+    const [row] =
+      attempt === 0 && t.tryNumber !== undefined
+        ? await deps.warehouse.query<{ try_number: number }>(sql('dag/start_task_numbered'), [t.runId, task.id, t.tryNumber])
+        : await deps.warehouse.query<{ try_number: number }>(sql('dag/start_task'), [t.runId, task.id]);
     const tryNumber = row!.try_number;
     try {
       const summary = await task.fn(ctx);
@@ -195,7 +215,8 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
 
 /**
  * One task of one run, as Airflow calls it (`txpipe task run`): Airflow owns retries and ordering,
- * txpipe records the try under Airflow's run id and keeps the no-overlap lock.
+ * txpipe records the try under Airflow's run id (and try number, when given) and keeps the no-overlap
+ * lock, waiting up to TASK_LOCK_WAIT_MS for another run's task to finish.
  */
 export async function runSingleTask(
   deps: DagDeps,
@@ -208,19 +229,27 @@ export async function runSingleTask(
     runType: RunType;
     /** Airflow backfills: run_transformations also recomputes the hours of this range, as `dag backfill` does. */
     recompute?: { from: string; to: string };
+    /** Airflow's try_number: txpipe records the try under it. */
+    tryNumber?: number;
+    /** How long to wait for the DAG lock (default TASK_LOCK_WAIT_MS). */
+    lockWaitMs?: number;
   },
 ): Promise<TaskOutcome | { state: 'locked'; error: string }> {
-  const locked = await withRunLocks(deps, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
-    if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
-    const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
-    const last = TASKS.at(-1)!.id === o.taskId;
-    const state: 'failed' | 'success' | 'running' = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
-    if (state !== 'running') {
-      await deps.warehouse.query(sql('dag/end_run'), [o.runId, state, outcome.error ? `${o.taskId}: ${outcome.error}` : null]);
-    }
-    return { outcome, state };
-  });
+  const locked = await withRunLocks(
+    deps,
+    async () => {
+      await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
+      if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
+      const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
+      const last = TASKS.at(-1)!.id === o.taskId;
+      const state: 'failed' | 'success' | 'running' = outcome.state === 'failed' ? 'failed' : last ? 'success' : 'running';
+      if (state !== 'running') {
+        await deps.warehouse.query(sql('dag/end_run'), [o.runId, state, outcome.error ? `${o.taskId}: ${outcome.error}` : null]);
+      }
+      return { outcome, state };
+    },
+    o.lockWaitMs ?? TASK_LOCK_WAIT_MS,
+  );
   if (!locked.acquired) return { state: 'locked', error: locked.error };
   const { outcome, state } = locked.value;
   if (state !== 'running') {

@@ -35,3 +35,25 @@ test('a backfill starts at the hour holding --from and refuses an empty or too l
   assert.equal(problem(new Date(start).toISOString(), new Date(start + BACKFILL_MAX_HOURS * 3_600_000).toISOString()), 'none');
   assert.equal(problem(new Date(start).toISOString(), new Date(start + (BACKFILL_MAX_HOURS + 1) * 3_600_000).toISOString()), 'too-long');
 });
+
+test('an Airflow task records its run interval; a run without a logical date is recorded under the hour before its run_after', async () => {
+  const { taskInterval } = await import('../../src/dag/task-interval.ts');
+  // Scheduled, backfill or manual with -l: Airflow's interval as it is.
+  assert.deepEqual(taskInterval({ logicalDate: '2026-03-01T04:00:00.000Z', dataIntervalEnd: '2026-03-01T05:00:00.000Z' }), {
+    logicalDate: '2026-03-01T04:00:00.000Z',
+    dataIntervalEnd: '2026-03-01T05:00:00.000Z',
+  });
+  assert.deepEqual(taskInterval({ logicalDate: '2026-03-01T04:00:00.000Z' }), {
+    logicalDate: '2026-03-01T04:00:00.000Z',
+    dataIntervalEnd: undefined,
+  });
+  // No logical date (airflow dags trigger without -l, the REST API with logical_date null): like `txpipe dag run`.
+  assert.deepEqual(taskInterval({ runAfter: '2026-03-01T05:17:42.123Z' }), {
+    logicalDate: '2026-03-01T04:00:00.000Z',
+    dataIntervalEnd: '2026-03-01T05:00:00.000Z',
+  });
+  assert.deepEqual(taskInterval({}, Date.parse('2026-03-01T00:00:00Z')), {
+    logicalDate: '2026-02-28T23:00:00.000Z',
+    dataIntervalEnd: '2026-03-01T00:00:00.000Z',
+  });
+});
