@@ -1,6 +1,9 @@
 /**
- * The seed's own servers: Kafka → PostgreSQL → DAG → OpenSearch, through the real CLI. Needs
- * DATABASE_URL, KAFKA_BROKERS and OPENSEARCH_URL (npm run services:up); a missing server fails.
+ * The seed's own servers: Kafka → PostgreSQL → DAG → Elasticsearch, and the same on OpenSearch, through
+ * the real CLI. The tests of the documents run on both engines (the engine a parameter, its URL alone
+ * given to txpipe); the Kafka robustness tests, which only count documents, on Elasticsearch. Needs
+ * DATABASE_URL, KAFKA_BROKERS, ELASTICSEARCH_URL and OPENSEARCH_URL (npm run services:up); a missing
+ * server fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +16,16 @@ import { edgeCaseMessages, generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches, type MetricsJson } from '../support/assert-metrics.ts';
 import type { RecordedRun } from '../../src/index.ts';
+import {
+  concreteIndices,
+  dropIndex,
+  ENGINES,
+  engineEnv,
+  LIFECYCLE_ABSENT,
+  lifecyclePresent,
+  readDocuments,
+  type Engine,
+} from '../support/search-server.ts';
 
 /** What the newest run's index task recorded (`dag runs --format json`). */
 async function lastIndexSummary(t: Target) {
@@ -21,50 +34,29 @@ async function lastIndexSummary(t: Target) {
   return [task?.state, task?.summary];
 }
 
-function servers(): { kafka: string; opensearch: string } {
+function kafkaBrokers(): string {
   const kafka = process.env.KAFKA_BROKERS;
-  const opensearch = process.env.OPENSEARCH_URL;
-  if (!kafka || !opensearch) {
-    throw new Error('KAFKA_BROKERS and OPENSEARCH_URL must be set: eval "$(npm run -s services:up)"');
-  }
-  return { kafka, opensearch };
+  if (!kafka) throw new Error('KAFKA_BROKERS must be set: eval "$(npm run -s services:up)"');
+  return kafka;
 }
 
-async function target(partitions: number): Promise<{ t: Target; index: string; opensearch: string }> {
-  const s = servers();
+async function target(partitions: number, engine: Engine, extra: Record<string, string> = {}): Promise<{ t: Target; index: string }> {
   const index = testName('txpipe_idx');
   const t = await freshTarget(
     {
-      KAFKA_BROKERS: s.kafka,
+      KAFKA_BROKERS: kafkaBrokers(),
       TXPIPE_TOPIC: testName('txpipe_topic'),
       TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
       TXPIPE_TOPIC_PARTITIONS: String(partitions),
       // A killed consumer's partitions move after this (the broker's minimum), not after the 30 s default.
       KAFKA_SESSION_TIMEOUT_MS: '6000',
-      OPENSEARCH_URL: s.opensearch,
+      ...engineEnv(engine),
       TXPIPE_INDEX: index,
+      ...extra,
     },
     'postgres',
   );
-  return { t, index, opensearch: s.opensearch };
-}
-
-interface Hit {
-  _id: string;
-  _index: string;
-  _version: number;
-  _source: MetricsJson;
-}
-
-async function readIndex(opensearch: string, index: string): Promise<Hit[]> {
-  const res = await fetch(`${opensearch}/${index}/_search?size=10000&sort=event_hour:asc&version=true`);
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { hits: { hits: Hit[] } }).hits.hits;
-}
-
-async function dropIndex(opensearch: string, index: string): Promise<void> {
-  await fetch(`${opensearch}/${index}-*`, { method: 'DELETE' });
-  await fetch(`${opensearch}/_index_template/${index}`, { method: 'DELETE' });
+  return { t, index };
 }
 
 async function deleteTopic(t: Target): Promise<void> {
@@ -76,85 +68,88 @@ async function deleteTopic(t: Target): Promise<void> {
   }
 }
 
-test('Kafka → PostgreSQL → DAG → OpenSearch equals an independent computation; a second run leaves the index unchanged', async () => {
-  const { t, index, opensearch } = await target(1);
-  try {
-    const messages = [...edgeCaseMessages(), ...generated(3000, 31)];
-    const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'events.ndjson');
-    await writeNdjson(file, messages);
-    const expected = expectedMetrics(messages, BigInt(Date.now()) * 1000n);
+for (const engine of ENGINES) {
+  test(`[${engine}] Kafka → PostgreSQL → DAG → search index equals an independent computation; a second run leaves the index unchanged`, async () => {
+    const { t, index } = await target(1, engine);
+    try {
+      const messages = [...edgeCaseMessages(), ...generated(3000, 31)];
+      const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'events.ndjson');
+      await writeNdjson(file, messages);
+      const expected = expectedMetrics(messages, BigInt(Date.now()) * 1000n);
 
-    await cli(['produce', '--file', file], t.env);
-    await cli(['ingest', '--until-idle'], t.env);
-    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
-    assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: expected.hours.length }]);
-    const metricsText = await cli(['metrics', 'hourly', '--format', 'json'], t.env);
-    assertMatches(metricsText, expected);
+      await cli(['produce', '--file', file], t.env);
+      await cli(['ingest', '--until-idle'], t.env);
+      await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
+      assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: expected.hours.length }]);
+      const metricsText = await cli(['metrics', 'hourly', '--format', 'json'], t.env);
+      assertMatches(metricsText, expected);
 
-    const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
-      raw_transactions: number;
-      dead_letters: number;
-      duplicates: number;
-      consumer: { lag: number };
-    };
-    assert.deepEqual(
-      [status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag],
-      [expected.valid, expected.invalid, expected.duplicates, 0],
-    );
+      const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as {
+        raw_transactions: number;
+        dead_letters: number;
+        duplicates: number;
+        consumer: { lag: number };
+      };
+      assert.deepEqual(
+        [status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag],
+        [expected.valid, expected.invalid, expected.duplicates, 0],
+      );
 
-    // The documents read back equal hourly_metrics: _id = event_hour, the five fields, nothing else.
-    const metrics = JSON.parse(metricsText) as MetricsJson[];
-    const hits = await readIndex(opensearch, index);
-    assert.deepEqual(
-      hits.map((h) => h._id),
-      metrics.map((m) => m.event_hour),
-    );
-    assert.deepEqual(
-      hits.map((h) => h._source),
-      metrics,
-    );
-    assert.ok(hits.every((h) => h._index === `${index}-${h._id.slice(0, 4)}.${h._id.slice(5, 7)}`));
+      // The documents read back equal hourly_metrics: _id = event_hour, the five fields, nothing else.
+      const metrics = JSON.parse(metricsText) as MetricsJson[];
+      const hits = await readDocuments(engine, index);
+      assert.deepEqual(
+        hits.map((h) => h._id),
+        metrics.map((m) => m.event_hour),
+      );
+      assert.deepEqual(
+        hits.map((h) => h._source),
+        metrics,
+      );
+      assert.ok(hits.every((h) => h._index === `${index}-${h._id.slice(0, 4)}.${h._id.slice(5, 7)}`));
 
-    // Rerun (same logical date) and full refresh: same documents, no new one.
-    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
-    const afterRerun = await readIndex(opensearch, index);
-    assert.deepEqual(afterRerun, hits, 'a rerun rewrote or added documents');
-    await cli(['dag', 'run', 'process_kafka_to_postgres', '--full-refresh'], t.env);
-    const afterFull = await readIndex(opensearch, index);
-    assert.deepEqual(
-      afterFull.map((h) => [h._id, h._source]),
-      hits.map((h) => [h._id, h._source]),
-    );
+      // Rerun (same logical date) and full refresh: same documents, no new one.
+      await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], t.env);
+      const afterRerun = await readDocuments(engine, index);
+      assert.deepEqual(afterRerun, hits, 'a rerun rewrote or added documents');
+      await cli(['dag', 'run', 'process_kafka_to_postgres', '--full-refresh'], t.env);
+      const afterFull = await readDocuments(engine, index);
+      assert.deepEqual(
+        afterFull.map((h) => [h._id, h._source]),
+        hits.map((h) => [h._id, h._source]),
+      );
 
-    // A late event re-sends its one hour, overwriting its document.
-    const late = JSON.stringify({
-      transaction_id: '99999999-2222-4333-8444-555555555555',
-      user_id: '99999999-2222-4333-8444-000000000000',
-      amount: '50',
-      currency: 'USD',
-      status: 'completed',
-      event_time: '2026-03-01T09:10:00Z',
-      processing_time: '2026-03-01T12:00:00Z',
-    });
-    await cli(['produce', '--file', '-'], t.env, `${late}\n`);
-    await cli(['ingest', '--until-idle'], t.env);
-    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: 1 }]);
-    const afterLate = await readIndex(opensearch, index);
-    assert.equal(afterLate.length, hits.length);
-    const nine = afterLate.find((h) => h._id === '2026-03-01T09:00:00Z')!;
-    const nineBefore = hits.find((h) => h._id === '2026-03-01T09:00:00Z')!;
-    assert.equal(nine._source.total_transactions, nineBefore._source.total_transactions + 1);
-    assert.equal(nine._source.late_transactions, nineBefore._source.late_transactions + 1);
-  } finally {
-    await dropIndex(opensearch, index);
-    await deleteTopic(t);
-    await t.cleanup();
-  }
-});
+      // A late event re-sends its one hour, overwriting its document.
+      const late = JSON.stringify({
+        transaction_id: '99999999-2222-4333-8444-555555555555',
+        user_id: '99999999-2222-4333-8444-000000000000',
+        amount: '50',
+        currency: 'USD',
+        status: 'completed',
+        event_time: '2026-03-01T09:10:00Z',
+        processing_time: '2026-03-01T12:00:00Z',
+      });
+      await cli(['produce', '--file', '-'], t.env, `${late}\n`);
+      await cli(['ingest', '--until-idle'], t.env);
+      await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+      assert.deepEqual(await lastIndexSummary(t), ['success', { indexed: 1 }]);
+      const afterLate = await readDocuments(engine, index);
+      assert.equal(afterLate.length, hits.length);
+      const nine = afterLate.find((h) => h._id === '2026-03-01T09:00:00Z')!;
+      const nineBefore = hits.find((h) => h._id === '2026-03-01T09:00:00Z')!;
+      assert.equal(nine._source.total_transactions, nineBefore._source.total_transactions + 1);
+      assert.equal(nine._source.late_transactions, nineBefore._source.late_transactions + 1);
+    } finally {
+      await dropIndex(engine, index);
+      await deleteTopic(t);
+      await t.cleanup();
+    }
+  });
+}
 
 test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing', async () => {
-  const { t, index, opensearch } = await target(3);
+  const engine = 'elasticsearch';
+  const { t, index } = await target(3, engine);
   try {
     const messages = generated(60_000, 41, '2026-09-01T00:00:00Z', 10_000);
     const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'many.ndjson');
@@ -177,7 +172,7 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     };
     assert.deepEqual([s.raw_transactions, s.duplicates, s.dead_letters, s.consumer.lag], [expected.valid, expected.duplicates, expected.invalid, 0]);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
-    assert.equal((await readIndex(opensearch, index)).length, expected.hours.length);
+    assert.equal((await readDocuments(engine, index)).length, expected.hours.length);
     const r = JSON.parse(await cli(['reconcile', '--format', 'json'], t.env)) as {
       consumed: number;
       accounted: number;
@@ -186,14 +181,15 @@ test('a Kafka consumer killed mid-stream and restarted loses and doubles nothing
     };
     assert.deepEqual([r.consumed, r.accounted, r.balanced, r.complete], [messages.length, messages.length, true, true]);
   } finally {
-    await dropIndex(opensearch, index);
+    await dropIndex(engine, index);
     await deleteTopic(t);
     await t.cleanup();
   }
 });
 
 test('two ingest processes in one group share the partitions, stop cleanly on SIGTERM, and apply every event once', async () => {
-  const { t, index, opensearch } = await target(4);
+  const engine = 'elasticsearch';
+  const { t, index } = await target(4, engine);
   try {
     const messages = generated(40_000, 51, '2026-10-01T00:00:00Z', 10_000);
     const file = join(t.env.TXPIPE_DATA_DIR!, '..', 'shared.ndjson');
@@ -238,72 +234,160 @@ test('two ingest processes in one group share the partitions, stop cleanly on SI
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assertMatches(await cli(['metrics', 'hourly', '--format', 'json'], t.env), expected);
   } finally {
-    await dropIndex(opensearch, index);
+    await dropIndex(engine, index);
     await deleteTopic(t);
     await t.cleanup();
   }
 });
 
-test('an hour emptied by an earlier-sorting resend on another partition loses its metrics row and its document', async () => {
-  const { t, index, opensearch } = await target(2);
-  const raw = new Producer({ clientId: 'txpipe-test-raw', bootstrapBrokers: t.config.kafka!.brokers, serializers: stringSerializers });
-  try {
-    await cli(['migrate'], t.env);
-    const log = new KafkaEventLog(t.config.kafka!);
-    await log.ensureTopic();
-    await log.close();
-    const event = (hour: string, amount: string) =>
-      JSON.stringify({
-        transaction_id: '77777777-0000-4000-8000-000000000001',
-        user_id: '77777777-0000-4000-8000-000000000002',
-        amount,
-        currency: 'EUR',
-        status: 'ok',
-        event_time: `2026-04-01T${hour}:10:00Z`,
-        processing_time: `2026-04-01T${hour}:10:01Z`,
+for (const engine of ENGINES) {
+  test(`[${engine}] an hour emptied by an earlier-sorting resend on another partition loses its metrics row and its document`, async () => {
+    const { t, index } = await target(2, engine);
+    const raw = new Producer({ clientId: 'txpipe-test-raw', bootstrapBrokers: t.config.kafka!.brokers, serializers: stringSerializers });
+    try {
+      await cli(['migrate'], t.env);
+      const log = new KafkaEventLog(t.config.kafka!);
+      await log.ensureTopic();
+      await log.close();
+      const event = (hour: string, amount: string) =>
+        JSON.stringify({
+          transaction_id: '77777777-0000-4000-8000-000000000001',
+          user_id: '77777777-0000-4000-8000-000000000002',
+          amount,
+          currency: 'EUR',
+          status: 'ok',
+          event_time: `2026-04-01T${hour}:10:00Z`,
+          processing_time: `2026-04-01T${hour}:10:01Z`,
+        });
+      const other = JSON.stringify({ ...JSON.parse(event('11', '1')), transaction_id: '77777777-0000-4000-8000-000000000003' });
+      const t0 = BigInt(Date.now());
+      await raw.send({
+        messages: [
+          { topic: t.config.topic, partition: 0, value: event('10', '5'), timestamp: t0 },
+          { topic: t.config.topic, partition: 0, value: other, timestamp: t0 },
+        ],
       });
-    const other = JSON.stringify({ ...JSON.parse(event('11', '1')), transaction_id: '77777777-0000-4000-8000-000000000003' });
-    const t0 = BigInt(Date.now());
-    await raw.send({
-      messages: [
-        { topic: t.config.topic, partition: 0, value: event('10', '5'), timestamp: t0 },
-        { topic: t.config.topic, partition: 0, value: other, timestamp: t0 },
-      ],
-    });
-    await cli(['ingest', '--until-idle'], t.env);
-    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    assert.deepEqual(
-      (await readIndex(opensearch, index)).map((h) => h._id),
-      ['2026-04-01T10:00:00Z', '2026-04-01T11:00:00Z'],
-    );
+      await cli(['ingest', '--until-idle'], t.env);
+      await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+      assert.deepEqual(
+        (await readDocuments(engine, index)).map((h) => h._id),
+        ['2026-04-01T10:00:00Z', '2026-04-01T11:00:00Z'],
+      );
 
-    // The same transaction on the other partition, stamped earlier: it wins, and hour 10 is left empty.
-    await raw.send({ messages: [{ topic: t.config.topic, partition: 1, value: event('12', '7'), timestamp: t0 - 60_000n }] });
-    await cli(['ingest', '--until-idle'], t.env);
-    await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env)) as MetricsJson[];
-    assert.deepEqual(
-      metrics.map((m) => [m.event_hour, m.total_transactions, m.total_amount]),
-      [
-        ['2026-04-01T11:00:00Z', 1, 1],
-        ['2026-04-01T12:00:00Z', 1, 7],
-      ],
-    );
-    const hits = await readIndex(opensearch, index);
-    assert.deepEqual(
-      hits.map((h) => [h._id, h._source.total_amount]),
-      [
-        ['2026-04-01T11:00:00Z', 1],
-        ['2026-04-01T12:00:00Z', 7],
-      ],
-      'the emptied hour has no document any more',
-    );
-    const r = await runCli(['reconcile'], t.env);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-  } finally {
-    await raw.close();
-    await dropIndex(opensearch, index);
-    await deleteTopic(t);
-    await t.cleanup();
-  }
-});
+      // The same transaction on the other partition, stamped earlier: it wins, and hour 10 is left empty.
+      await raw.send({ messages: [{ topic: t.config.topic, partition: 1, value: event('12', '7'), timestamp: t0 - 60_000n }] });
+      await cli(['ingest', '--until-idle'], t.env);
+      await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+      const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env)) as MetricsJson[];
+      assert.deepEqual(
+        metrics.map((m) => [m.event_hour, m.total_transactions, m.total_amount]),
+        [
+          ['2026-04-01T11:00:00Z', 1, 1],
+          ['2026-04-01T12:00:00Z', 1, 7],
+        ],
+      );
+      const hits = await readDocuments(engine, index);
+      assert.deepEqual(
+        hits.map((h) => [h._id, h._source.total_amount]),
+        [
+          ['2026-04-01T11:00:00Z', 1],
+          ['2026-04-01T12:00:00Z', 7],
+        ],
+        'the emptied hour has no document any more',
+      );
+      const r = await runCli(['reconcile'], t.env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    } finally {
+      await raw.close();
+      await dropIndex(engine, index);
+      await deleteTopic(t);
+      await t.cleanup();
+    }
+  });
+}
+
+const DAY_MS = 86_400_000;
+const monthOf = (hour: string) => hour.slice(0, 7).replace('-', '.');
+/** The first instant after the month of `hour`. */
+const monthEndMs = (hour: string) => Date.UTC(Number(hour.slice(0, 4)), Number(hour.slice(5, 7)), 1);
+
+/** The warn-level lines of a txpipe process's JSON log (stderr off a terminal) that contain `text`. */
+function warnings(stderr: string, text: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: string; msg: string })
+    .filter((r) => r.level === 'warn' && r.msg.includes(text))
+    .map((r) => r.msg);
+}
+
+for (const engine of ENGINES) {
+  test(`[${engine}] retention by event time through the DAG: hours past the horizon never indexed, months wholly past it deleted, one lifecycle warning per run`, async () => {
+    const { t, index } = await target(1, engine, { TXPIPE_RETENTION_DAYS: '30' });
+    try {
+      const lifecycle = await lifecyclePresent(engine);
+      const dagRun = async () => {
+        const r = await runCli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
+        assert.equal(r.code, 0, r.stderr);
+        // Without ILM/ISM on the cluster: one warning line (at warn level) per run, and the run succeeds.
+        assert.equal(warnings(r.stderr, LIFECYCLE_ABSENT[engine]).length, lifecycle ? 0 : 1, r.stderr);
+      };
+      const produce = async (name: string, lines: string[]) => {
+        const file = join(t.env.TXPIPE_DATA_DIR!, '..', `${name}.ndjson`);
+        await writeNdjson(file, lines);
+        await cli(['produce', '--file', file], t.env);
+        await cli(['ingest', '--until-idle'], t.env);
+      };
+      // Three months of event time at once: January is more than 30 days older than the newest hour.
+      const first = [
+        ...generated(400, 61, '2026-01-10T00:00:00Z', 200),
+        ...generated(400, 62, '2026-02-20T00:00:00Z', 200),
+        ...generated(400, 63, '2026-03-05T00:00:00Z', 200),
+      ];
+      await produce('first', first);
+      await dagRun();
+      const hoursFirst = expectedMetrics(first, 0n).hours.map((h) => h.event_hour);
+      const horizonFirst = Date.parse(hoursFirst.at(-1)!) - 30 * DAY_MS;
+      const keptFirst = hoursFirst.filter((h) => Date.parse(h) >= horizonFirst);
+      assert.ok(keptFirst.length < hoursFirst.length && hoursFirst.some((h) => h.startsWith('2026-01')), 'some hours fall past the horizon');
+
+      const metricsOf = async () =>
+        new Map((JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env)) as MetricsJson[]).map((m) => [m.event_hour, m]));
+      const check = async (hours: string[]) => {
+        const metrics = await metricsOf();
+        const hits = await readDocuments(engine, index);
+        assert.deepEqual(
+          hits.map((h) => h._id),
+          hours,
+        );
+        assert.deepEqual(
+          hits.map((h) => h._source),
+          hours.map((h) => metrics.get(h)),
+        );
+        for (const h of hits) assert.equal(h._index, `${index}-${monthOf(h._id)}`);
+        assert.deepEqual(await concreteIndices(engine, index), [...new Set(hours.map((h) => `${index}-${monthOf(h)}`))].sort());
+      };
+      // January's hours are in hourly_metrics (PostgreSQL keeps everything) but not in the index, nor its month index.
+      await check(keptFirst);
+      assert.ok((await metricsOf()).has(hoursFirst[0]!));
+
+      // April moves the horizon past February (deleted as a whole) but not past March (its index stays, with its documents).
+      const later = generated(400, 64, '2026-04-10T00:00:00Z', 200);
+      await produce('later', later);
+      await dagRun();
+      const hoursLater = expectedMetrics(later, 0n).hours.map((h) => h.event_hour);
+      const horizonLater = Date.parse(hoursLater.at(-1)!) - 30 * DAY_MS;
+      const kept = [...keptFirst.filter((h) => monthEndMs(h) > horizonLater), ...hoursLater.filter((h) => Date.parse(h) >= horizonLater)];
+      assert.ok(keptFirst.some((h) => h.startsWith('2026-02')) && !kept.some((h) => h.startsWith('2026-02')), 'February was indexed, then deleted');
+      await check(kept);
+
+      // reconcile knows the horizon: the documents it lacks are not differences.
+      const r = await runCli(['reconcile', '--format', 'json'], t.env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    } finally {
+      await dropIndex(engine, index);
+      await deleteTopic(t);
+      await t.cleanup();
+    }
+  });
+}
