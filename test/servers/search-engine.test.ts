@@ -97,6 +97,12 @@ for (const engine of ENGINES) {
     t.diagnostic(`${engine} ${present ? 'has' : 'has no'} ${engine === 'elasticsearch' ? 'ILM' : 'ISM'}`);
     if (engine === 'elasticsearch') {
       const es = index as ElasticsearchIndex;
+      // GET / and HEAD / answer as Elasticsearch's rest-root module does (here: the project's plugin), so the official client's info() and ping() work.
+      const info = await es.client.info();
+      assert.match(info.version.number, /^\d+\.\d+\.\d+/);
+      assert.equal(info.tagline, 'You Know, for Search');
+      assert.ok(info.name.length > 0 && info.cluster_name.length > 0 && info.cluster_uuid.length > 0, JSON.stringify(info));
+      assert.equal(await es.client.ping(), true);
       if (present) {
         assert.equal(es.ilmAvailable, true);
         const policy = (await restOk(engine, 'GET', `/_ilm/policy/${name}-retention`))[`${name}-retention`].policy;
