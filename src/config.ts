@@ -72,6 +72,7 @@ const schema = z.object({
   OPENSEARCH_URL: optionalUrl,
   OPENSEARCH_USERNAME: optionalText,
   OPENSEARCH_PASSWORD: optionalText,
+  TXPIPE_SEARCH_ENGINE: optionalText.pipe(z.enum(['elasticsearch', 'opensearch']).optional()),
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
   TXPIPE_INDEX: z
     .string()
@@ -196,6 +197,28 @@ export interface Config {
   http: HttpSettings;
 }
 
+/**
+ * Which search engine to index into: the one whose URL is set, or, with both URLs set (as
+ * `eval "$(npm run -s services:up)"` leaves them), the one TXPIPE_SEARCH_ENGINE names. Both URLs and no
+ * choice is refused rather than guessed; a choice whose URL is missing too.
+ */
+function searchEngine(e: Env): SearchSettings['engine'] | undefined {
+  const chosen = e.TXPIPE_SEARCH_ENGINE;
+  if (chosen) {
+    const urlKey = chosen === 'elasticsearch' ? 'ELASTICSEARCH_URL' : 'OPENSEARCH_URL';
+    if (!e[urlKey]) throw new ConfigError(`TXPIPE_SEARCH_ENGINE is ${chosen} but ${urlKey} is not set`);
+    return chosen;
+  }
+  if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
+    throw new ConfigError(
+      'ELASTICSEARCH_URL and OPENSEARCH_URL are both set: choose one search engine with TXPIPE_SEARCH_ENGINE=elasticsearch or opensearch (or unset one URL)',
+    );
+  }
+  if (e.ELASTICSEARCH_URL) return 'elasticsearch';
+  if (e.OPENSEARCH_URL) return 'opensearch';
+  return undefined;
+}
+
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -206,9 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
-  if (e.ELASTICSEARCH_URL && e.OPENSEARCH_URL) {
-    throw new ConfigError('ELASTICSEARCH_URL and OPENSEARCH_URL are both set: choose one search engine');
-  }
+  const engine = searchEngine(e);
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
   }
@@ -278,7 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.TXPIPE_RETENTION_DAYS,
     rejectUnauthorized: e.SEARCH_TLS_REJECT_UNAUTHORIZED ?? true,
   };
-  if (e.ELASTICSEARCH_URL) {
+  if (engine === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     config.search = {
       engine: 'elasticsearch',
       url: e.ELASTICSEARCH_URL,
@@ -287,7 +308,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       password: e.ELASTICSEARCH_PASSWORD,
       ...searchCommon,
     };
-  } else if (e.OPENSEARCH_URL) {
+  } else if (engine === 'opensearch' && e.OPENSEARCH_URL) {
     config.search = {
       engine: 'opensearch',
       url: e.OPENSEARCH_URL,

@@ -56,7 +56,10 @@ export async function openSearch(config: Config, logger: Logger): Promise<Search
   if (!config.search) return undefined;
   const { openSearchIndex } = await import('./search/open.ts');
   const searchLogger = logger.child(config.search.engine);
-  return openSearchIndex(config.search, (line) => searchLogger.info(line));
+  // The adapters mark what needs attention (e.g. no ILM/ISM on the cluster) with "warning: ".
+  return openSearchIndex(config.search, (line) =>
+    line.startsWith('warning: ') ? searchLogger.warn(line.slice('warning: '.length)) : searchLogger.info(line),
+  );
 }
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop the services started by up.sh (data under .services/ is kept; remove
-# that folder for a clean slate). Usage: down.sh [postgres] [kafka] [opensearch]
+# that folder for a clean slate).
+# Usage: down.sh [postgres] [kafka] [opensearch] [elasticsearch]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +13,8 @@ source "$here/postgres.sh"
 source "$here/kafka.sh"
 # shellcheck source=scripts/services/opensearch.sh
 source "$here/opensearch.sh"
+# shellcheck source=scripts/services/elasticsearch.sh
+source "$here/elasticsearch.sh"
 
 select_services "$@"
 take_lock
@@ -21,5 +24,6 @@ for ((i = ${#SELECTED[@]} - 1; i >= 0; i--)); do
     postgres) pg_stop ;;
     kafka) kafka_stop ;;
     opensearch) os_stop ;;
+    elasticsearch) es_stop ;;
   esac
 done

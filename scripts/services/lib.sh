@@ -13,14 +13,19 @@ REPO_ROOT="$(cd "$SERVICES_SCRIPTS/../.." && pwd)"
 SVC_DIR="$REPO_ROOT/.services"
 
 # Fixed, unusual default ports so that a system-wide PostgreSQL/Kafka/
-# OpenSearch on the standard ports never collides with ours.
+# OpenSearch/Elasticsearch on the standard ports never collides with ours.
 PG_PORT="${TXPIPE_PG_PORT:-55432}"
 KAFKA_PORT="${TXPIPE_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${TXPIPE_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 # OpenSearch HTTP port wanted; the runner takes base+1 and moves up if taken.
 OPENSEARCH_PORT="${TXPIPE_OPENSEARCH_PORT:-59201}"
+# Elasticsearch HTTP port (fixed: a taken port is an error), transport on the
+# next 99 ports; away from OpenSearch's 59201+ (its runner moves up when taken)
+# and 59300+.
+ES_PORT="${TXPIPE_ELASTICSEARCH_PORT:-59400}"
+ES_TRANSPORT_PORTS="$((ES_PORT + 1))-$((ES_PORT + 99))"
 
-ALL_SERVICES=(postgres kafka opensearch)
+ALL_SERVICES=(postgres kafka opensearch elasticsearch)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -89,8 +94,9 @@ java_major() {
     sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
 }
 
-# Sets $JAVA to a java >= 17 (Kafka 4 brokers and OpenSearch 2.19 need 17),
-# and makes sure javac (for the OpenSearch launcher) and mvn are present.
+# Sets $JAVA to a java >= 17 (Kafka 4 brokers, OpenSearch 2.19 and
+# Elasticsearch 8.19 need 17), and makes sure javac (for the OpenSearch
+# launcher and the Elasticsearch GET / plugin) and mvn are present.
 JAVA=""
 JAVAC=""
 ensure_java() {
@@ -175,8 +181,26 @@ select_services() {
     case "$s" in
       postgres | pg | postgresql) SELECTED+=(postgres) ;;
       kafka) SELECTED+=(kafka) ;;
-      opensearch | os | elasticsearch | es) SELECTED+=(opensearch) ;;
+      opensearch | os) SELECTED+=(opensearch) ;;
+      elasticsearch | es) SELECTED+=(elasticsearch) ;;
       *) die "unknown service '$s' (known: ${ALL_SERVICES[*]})" ;;
     esac
   done
+}
+
+# After the URLs: which engine txpipe indexes into, since with both
+# ELASTICSEARCH_URL and OPENSEARCH_URL exported it needs TXPIPE_SEARCH_ENGINE
+# (src/config.ts refuses to guess). Elasticsearch, the seed's engine, when it
+# was among the services asked for; OpenSearch when only it was; nothing when
+# neither was. `export TXPIPE_SEARCH_ENGINE=opensearch` switches afterwards.
+search_engine_export() {
+  local s engine=""
+  for s in "${SELECTED[@]}"; do
+    if [[ "$s" == elasticsearch ]]; then
+      engine=elasticsearch
+    elif [[ "$s" == opensearch && -z "$engine" ]]; then
+      engine=opensearch
+    fi
+  done
+  if [[ -n "$engine" ]]; then printf 'export TXPIPE_SEARCH_ENGINE=%s\n' "$engine"; fi
 }

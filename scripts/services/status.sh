@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One line per service: running/stopped, port, pid. Exit 0 only if all the
-# asked services (default: all three) run. Usage: status.sh [service...]
+# asked services (default: all four) run. Usage: status.sh [service...]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +12,8 @@ source "$here/postgres.sh"
 source "$here/kafka.sh"
 # shellcheck source=scripts/services/opensearch.sh
 source "$here/opensearch.sh"
+# shellcheck source=scripts/services/elasticsearch.sh
+source "$here/elasticsearch.sh"
 
 select_services "$@"
 rc=0
@@ -20,6 +22,7 @@ for s in "${SELECTED[@]}"; do
     postgres) pg_status || rc=1 ;;
     kafka) kafka_status || rc=1 ;;
     opensearch) os_status || rc=1 ;;
+    elasticsearch) es_status || rc=1 ;;
   esac
 done
 exit "$rc"

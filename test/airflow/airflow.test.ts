@@ -1,12 +1,13 @@
 /**
  * Airflow end to end: the DAG airflow/dags/process_kafka_to_postgres.py, run by a real Airflow 3
  * (`airflow dags test`, SQLite metadata) from the venv that scripts/airflow/setup.sh builds, drives
- * txpipe's own tasks through its CLI against a real PostgreSQL and OpenSearch. The hourly metrics in
+ * txpipe's own tasks through its CLI against a real PostgreSQL and Elasticsearch. The hourly metrics in
  * PostgreSQL and the documents in the search index must equal an independent computation from the
  * generated events, and a second run for the same date must change nothing.
  *
- * Needs DATABASE_URL (an admin URL: the test creates and drops its own database) and OPENSEARCH_URL
- * (or ELASTICSEARCH_URL); `npm run test:airflow` starts them when they are missing. Never skips.
+ * Needs DATABASE_URL (an admin URL: the test creates and drops its own database) and ELASTICSEARCH_URL
+ * (or OPENSEARCH_URL; with both, as services:up exports them, it indexes into Elasticsearch, the seed's
+ * engine); `npm run test:airflow` starts them when they are missing. Never skips.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,8 +165,8 @@ function edgeLines(): string[] {
 // Fixtures
 
 const adminUrl = process.env.DATABASE_URL ?? '';
-const searchUrl = (process.env.OPENSEARCH_URL || process.env.ELASTICSEARCH_URL || '').replace(/\/+$/, '');
-const searchEnvName = process.env.OPENSEARCH_URL ? 'OPENSEARCH_URL' : 'ELASTICSEARCH_URL';
+const searchUrl = (process.env.ELASTICSEARCH_URL || process.env.OPENSEARCH_URL || '').replace(/\/+$/, '');
+const searchEnvName = process.env.ELASTICSEARCH_URL ? 'ELASTICSEARCH_URL' : 'OPENSEARCH_URL';
 const suffix = randomBytes(5).toString('hex');
 const dbName = `txpipe_airflow_${suffix}`;
 const indexName = `txpipe_airflow_test_${suffix}`;
@@ -289,7 +290,7 @@ async function dropTestIndices(): Promise<void> {
 
 before(async () => {
   assert.ok(adminUrl, 'DATABASE_URL is not set: run `eval "$(npm run -s services:up)"` or `npm run test:airflow`');
-  assert.ok(searchUrl, 'OPENSEARCH_URL (or ELASTICSEARCH_URL) is not set: run `eval "$(npm run -s services:up)"` or `npm run test:airflow`');
+  assert.ok(searchUrl, 'ELASTICSEARCH_URL (or OPENSEARCH_URL) is not set: run `eval "$(npm run -s services:up)"` or `npm run test:airflow`');
   assert.ok(existsSync(airflowBin), `no Airflow at ${airflowBin}: run scripts/airflow/setup.sh`);
   assert.ok(existsSync(cliMain), `no txpipe CLI at ${cliMain}`);
   const admin = new pg.Client({ connectionString: adminUrl });

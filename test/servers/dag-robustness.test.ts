@@ -80,7 +80,7 @@ test('the index task with the search engine down fails cleanly in seconds, keeps
     const messages = generated(3000, 61, '2026-05-01T00:00:00Z', 600);
     await ingestInto(t, messages);
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
-    const indexed = await readDocuments(index);
+    const indexed = await readDocuments('opensearch', index);
     assert.equal(indexed.length, expectedMetrics(messages, 0n).hours.length);
 
     // Late events change two old hours; then the engine is unreachable: nothing listens, or every
@@ -140,7 +140,7 @@ test('the index task with the search engine down fails cleanly in seconds, keeps
     // The engine back: the next run sends exactly the two hours, and the index equals hourly_metrics.
     const ok = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assert.match(ok, /index_hourly_metrics_to_elasticsearch=success indexed:2\b/);
-    const after = await readDocuments(index);
+    const after = await readDocuments('opensearch', index);
     const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env));
     assert.deepEqual(
       after.map((h) => h._source),
@@ -154,7 +154,7 @@ test('the index task with the search engine down fails cleanly in seconds, keeps
     assert.equal(final.r.checks.find((c) => c.name === 'search_documents')!.pending_hours, 0);
   } finally {
     await reset.close();
-    await dropIndex(index);
+    await dropIndex('opensearch', index);
     await t.cleanup();
   }
 });

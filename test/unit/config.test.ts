@@ -43,7 +43,13 @@ test('a wrong value is one line naming the setting', () => {
   const bad: [Record<string, string>, RegExp][] = [
     [{ TXPIPE_BATCH_SIZE: 'lots' }, /^TXPIPE_BATCH_SIZE: .*\(got "lots"\)$/],
     [{ OPENSEARCH_URL: 'not a url' }, /^OPENSEARCH_URL: /],
-    [{ ELASTICSEARCH_URL: 'http://a:9200', OPENSEARCH_URL: 'http://b:9200' }, /both set: choose one/],
+    [{ ELASTICSEARCH_URL: 'http://a:9200', OPENSEARCH_URL: 'http://b:9200' }, /both set: choose one search engine with TXPIPE_SEARCH_ENGINE=/],
+    [{ TXPIPE_SEARCH_ENGINE: 'solr', OPENSEARCH_URL: 'http://b:9200' }, /^TXPIPE_SEARCH_ENGINE: /],
+    [
+      { TXPIPE_SEARCH_ENGINE: 'opensearch', ELASTICSEARCH_URL: 'http://a:9200' },
+      /^TXPIPE_SEARCH_ENGINE is opensearch but OPENSEARCH_URL is not set$/,
+    ],
+    [{ TXPIPE_SEARCH_ENGINE: 'elasticsearch' }, /^TXPIPE_SEARCH_ENGINE is elasticsearch but ELASTICSEARCH_URL is not set$/],
     [{ KAFKA_SASL_MECHANISM: 'PLAIN' }, /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/],
     [{ TXPIPE_INDEX: 'Hourly Metrics' }, /^TXPIPE_INDEX: must be a lowercase index name/],
     [{ TXPIPE_LOG_LEVEL: 'loud' }, /^TXPIPE_LOG_LEVEL: /],
@@ -56,6 +62,24 @@ test('a wrong value is one line naming the setting', () => {
       (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('\n'),
     );
   }
+});
+
+test('with both search URLs set (as services:up exports them), TXPIPE_SEARCH_ENGINE picks one and its own credentials', () => {
+  const both = {
+    ELASTICSEARCH_URL: 'http://127.0.0.1:59400',
+    ELASTICSEARCH_USERNAME: 'elastic',
+    ELASTICSEARCH_PASSWORD: 'es-secret',
+    OPENSEARCH_URL: 'http://127.0.0.1:59201',
+    OPENSEARCH_USERNAME: 'admin',
+    OPENSEARCH_PASSWORD: 'os-secret',
+  };
+  const es = loadConfig({ ...both, TXPIPE_SEARCH_ENGINE: 'elasticsearch' }).search;
+  assert.deepEqual([es?.engine, es?.url, es?.username, es?.password], ['elasticsearch', 'http://127.0.0.1:59400', 'elastic', 'es-secret']);
+  const os = loadConfig({ ...both, TXPIPE_SEARCH_ENGINE: 'opensearch' }).search;
+  assert.deepEqual([os?.engine, os?.url, os?.username, os?.password], ['opensearch', 'http://127.0.0.1:59201', 'admin', 'os-secret']);
+  // With one URL the choice may be left out, or name that engine; empty is unset.
+  assert.equal(loadConfig({ OPENSEARCH_URL: both.OPENSEARCH_URL, TXPIPE_SEARCH_ENGINE: '' }).search?.engine, 'opensearch');
+  assert.equal(loadConfig({ ELASTICSEARCH_URL: both.ELASTICSEARCH_URL, TXPIPE_SEARCH_ENGINE: 'elasticsearch' }).search?.engine, 'elasticsearch');
 });
 
 test('Kibana and OpenSearch Dashboards settings are read for `dashboards import`', () => {

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts';
+import { ElasticsearchIndex, ilmUnavailable } from '../../src/search/elasticsearch/elasticsearch-index.ts';
 import { openSearchIndex } from '../../src/search/open.ts';
 import type { HourlyMetricsDoc } from '../../src/search/port.ts';
 import { closeServer, listenLocal } from '../support/http-fake.ts';
@@ -50,6 +50,8 @@ class FakeElasticsearch {
   /** Answer these _ids with a per-item 429 once. */
   readonly rejectItemsOnce = new Set<string>();
   productHeader = true;
+  /** When set, PUT _ilm/policy/… answers this instead of storing the policy (a cluster without ILM, or one refusing it). */
+  ilmAnswer: { status: number; body: unknown } | undefined;
   #server = createServer((req, res) => void this.#handle(req, res));
   url = '';
 
@@ -158,6 +160,7 @@ class FakeElasticsearch {
       });
     }
     if (rec.method === 'PUT' && (m = /^\/_ilm\/policy\/([^/]+)$/.exec(rec.path))) {
+      if (this.ilmAnswer) return this.#send(res, this.ilmAnswer.status, this.ilmAnswer.body);
       this.policies.set(m[1]!, json());
       return this.#send(res, 200, ack);
     }
@@ -314,6 +317,77 @@ test('ensure(): ILM policy and index template bodies, API-key auth, product head
     assert.deepEqual(t.template.aliases, { hourly_metrics: {} });
     assert.deepEqual(t.template.settings, { number_of_shards: 1, number_of_replicas: 0, 'index.lifecycle.name': 'hourly_metrics-retention' });
   });
+});
+
+test('ILM absent, as each kind of cluster answers it: one warning, no lifecycle setting in the template, ensure() asks once', async () => {
+  const answers: [string, { status: number; body: unknown }, string][] = [
+    // Elastic's integ-test-zip (the Elasticsearch 8.19 of the test line): no ILM module, no REST handler.
+    [
+      'no handler',
+      { status: 400, body: { error: 'no handler found for uri [/_ilm/policy/hourly_metrics-retention] and method [PUT]' } },
+      '400 no handler found',
+    ],
+    [
+      'serverless',
+      {
+        status: 400,
+        body: {
+          error: {
+            type: 'api_not_available_exception',
+            reason: 'Request for uri [/_ilm/policy/x] with method [PUT] exists but is not available when running in serverless mode',
+          },
+          status: 400,
+        },
+      },
+      '400 api_not_available_exception',
+    ],
+    ['gone', { status: 410, body: { error: { type: 'gone', reason: 'gone' }, status: 410 } }, '410'],
+    ['not found', { status: 404, body: { error: { type: 'resource_not_found_exception', reason: 'x' }, status: 404 } }, '404'],
+  ];
+  for (const [what, answer, shown] of answers) {
+    await withFake(async (fake, index, log) => {
+      fake.ilmAnswer = answer;
+      await index.ensure();
+      await index.ensure();
+      assert.equal(index.ilmAvailable, false, what);
+      assert.equal(fake.requests.filter((r) => r.path.startsWith('/_ilm/')).length, 1, `${what}: asked ILM once`);
+      assert.deepEqual(
+        log,
+        [
+          `warning: Elasticsearch ILM is not available (PUT _ilm/policy/hourly_metrics-retention -> ${shown}); no ILM policy, retention is enforced only by txpipe's event-time pruning`,
+        ],
+        what,
+      );
+      assert.deepEqual(fake.templates.get('hourly_metrics').template.settings, { number_of_shards: 1, number_of_replicas: 0 }, what);
+      // Retention is still txpipe's: a document past the horizon is skipped.
+      const result = await index.upsert([doc('2024-01-01T00:00:00Z', 1), doc('2026-01-01T00:00:00Z', 2)]);
+      assert.deepEqual([result.indexed, result.skipped], [1, ['2024-01-01T00:00:00Z']], what);
+    });
+  }
+});
+
+test('a 400 that is not "ILM absent" (a policy the cluster refuses) fails ensure() and puts no template', async () => {
+  await withFake(async (fake, index, log) => {
+    fake.ilmAnswer = {
+      status: 400,
+      body: { error: { type: 'x_content_parse_exception', reason: '[1:2] [put_lifecycle_request] unknown field [phasez]' }, status: 400 },
+    };
+    await assert.rejects(index.ensure(), (err: any) => err.meta?.statusCode === 400 && /x_content_parse_exception/.test(err.message));
+    assert.equal(index.ilmAvailable, undefined);
+    assert.deepEqual(log, []);
+    assert.equal(fake.templates.size, 0);
+  });
+});
+
+test('ilmUnavailable() reads the body of the error, not only the status', () => {
+  const err = (statusCode: number, body: unknown) => Object.assign(new Error('x'), { meta: { statusCode }, body });
+  assert.equal(ilmUnavailable(err(400, { error: 'no handler found for uri [/_ilm/policy/p] and method [PUT]' })), '400 no handler found');
+  assert.equal(ilmUnavailable(err(400, 'No handler found for uri [/_ilm/policy/p] and method [PUT]')), '400 no handler found');
+  assert.equal(ilmUnavailable(err(400, { error: 'something else' })), undefined);
+  assert.equal(ilmUnavailable(err(400, { error: { type: 'illegal_argument_exception', reason: 'no handler found for uri' } })), undefined);
+  assert.equal(ilmUnavailable(err(403, { error: { type: 'security_exception' } })), undefined);
+  assert.equal(ilmUnavailable(err(500, {})), undefined);
+  assert.equal(ilmUnavailable(new Error('socket hang up')), undefined);
 });
 
 test('the client refuses a server without x-elastic-product (the fake is checked by the real client)', async () => {

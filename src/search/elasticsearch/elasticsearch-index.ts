@@ -2,8 +2,8 @@
  * SearchIndex on Elasticsearch 8/9 through @elastic/elasticsearch. Thin: the shared logic is in
  * MonthlySearchIndex; this file only maps it to client calls. Retention policy: ILM policy
  * `<name>-retention` (delete phase) named by the template's `index.lifecycle.name`; where ILM is not
- * available (e.g. serverless: 404/410 or api_not_available_exception) one warning line is logged, the
- * template goes without the setting, and txpipe's own event-time pruning is the only retention.
+ * available (see ilmUnavailable) one warning line is logged, the template goes without the setting, and
+ * txpipe's own event-time pruning is the only retention.
  */
 import { Transport, type TransportOptions } from '@elastic/transport';
 import { Client } from '@elastic/elasticsearch';
@@ -13,11 +13,30 @@ import type { IndexTemplateBody } from '../lifecycle.ts';
 import { errorStatus } from '../bulk.ts';
 import { MonthlySearchIndex, type SearchHit, type SearchIndexOptions, type SearchPageRequest } from '../monthly-index.ts';
 
-function ilmUnavailable(err: unknown): boolean {
+interface ErrorBody {
+  error?: string | { type?: unknown; reason?: unknown };
+}
+
+/**
+ * Why a refused `PUT _ilm/policy/…` means "this cluster has no ILM" rather than a real error, or
+ * undefined when it does not:
+ * - 404 or 410: the endpoint is gone;
+ * - 400 `api_not_available_exception`: Elastic's serverless projects;
+ * - 400 `{"error":"no handler found for uri [/_ilm/policy/…] and method [PUT]"}`: a distribution
+ *   without the ILM module, where no REST handler matches the path (Elastic's integ-test-zip, the
+ *   Elasticsearch the tests run; a plain-text body of the same words from older servers too).
+ * Any other 400 (a policy the server refuses) is an error.
+ */
+export function ilmUnavailable(err: unknown): string | undefined {
   const status = errorStatus(err);
-  if (status === 404 || status === 410) return true;
-  const type = (err as { body?: { error?: { type?: unknown } } }).body?.error?.type;
-  return status === 400 && type === 'api_not_available_exception';
+  if (status === 404 || status === 410) return String(status);
+  if (status !== 400) return undefined;
+  const body = (err as { body?: unknown }).body;
+  const error = typeof body === 'object' && body !== null ? (body as ErrorBody).error : undefined;
+  if (typeof error === 'object' && error?.type === 'api_not_available_exception') return '400 api_not_available_exception';
+  const text = typeof error === 'string' ? error : typeof body === 'string' ? body : '';
+  if (/^no handler found for uri/i.test(text)) return '400 no handler found';
+  return undefined;
 }
 
 /**
@@ -75,11 +94,12 @@ export class ElasticsearchIndex extends MonthlySearchIndex {
       this.#ilmAvailable = true;
       return { ilmPolicy: name };
     } catch (err) {
-      if (!ilmUnavailable(err)) throw err;
+      const answer = ilmUnavailable(err);
+      if (answer === undefined) throw err;
       this.#ilmAvailable = false;
       this.log(
-        `warning: Elasticsearch ILM is not available (PUT _ilm/policy/${name} -> ${errorStatus(err)}); ` +
-          `retention is enforced only by txpipe's event-time pruning`,
+        `warning: Elasticsearch ILM is not available (PUT _ilm/policy/${name} -> ${answer}); ` +
+          `no ILM policy, retention is enforced only by txpipe's event-time pruning`,
       );
       return {};
     }

@@ -1,6 +1,7 @@
 /**
- * `txpipe reconcile` against a real OpenSearch (OPENSEARCH_URL) and PostgreSQL: the documents are
- * compared with hourly_metrics. A missing server fails.
+ * `txpipe reconcile` against a real search engine — Elasticsearch (ELASTICSEARCH_URL) and OpenSearch
+ * (OPENSEARCH_URL), the same test on each — and PostgreSQL: the documents are compared with
+ * hourly_metrics. A missing server fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { freshTarget, testName } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { ingestInto } from '../support/ingest.ts';
-import { dropIndex, opensearchUrl, readDocuments } from '../support/search-server.ts';
+import { dropIndex, ENGINES, engineEnv, readDocuments, restOk, type Engine } from '../support/search-server.ts';
 import type { Check, FullReconciliation } from '../../src/reconcile.ts';
 
 async function documentsCheck(env: Record<string, string>): Promise<{ code: number | null; check: Check; all: FullReconciliation }> {
@@ -18,24 +19,22 @@ async function documentsCheck(env: Record<string, string>): Promise<{ code: numb
   return { code: res.code, check: all.checks.find((c) => c.name === 'search_documents')!, all };
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${opensearchUrl()}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+for (const engine of ENGINES) {
+  test(`[${engine}] reconcile compares every document with its hourly_metrics row: a tampered, a missing and a stray document are found and named`, async () => {
+    await reconcileFindsEveryDifference(engine);
   });
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
-test('reconcile compares every document with its hourly_metrics row: a tampered, a missing and a stray document are found and named', async () => {
+async function reconcileFindsEveryDifference(engine: Engine): Promise<void> {
+  const send = (method: string, path: string, body?: unknown) => restOk(engine, method, path, body);
   const index = testName('txpipe_idx');
-  const t = await freshTarget({ OPENSEARCH_URL: opensearchUrl(), TXPIPE_INDEX: index }, 'postgres');
+  const t = await freshTarget({ ...engineEnv(engine), TXPIPE_INDEX: index }, 'postgres');
   try {
     const messages = generated(3000, 81, '2026-04-30T22:00:00Z', 600);
     await ingestInto(t, messages);
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
 
-    const docs = await readDocuments(index);
+    const docs = await readDocuments(engine, index);
     const hours = expectedMetrics(messages, 0n).hours;
     assert.deepEqual(
       docs.map((d) => d._id),
@@ -83,7 +82,7 @@ test('reconcile compares every document with its hourly_metrics row: a tampered,
       [['unexpected', stray.event_hour]],
     );
   } finally {
-    await dropIndex(index);
+    await dropIndex(engine, index);
     await t.cleanup();
   }
-});
+}
