@@ -11,7 +11,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,9 +18,9 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expectedMetrics } from '../support/expected.ts';
+import { baseEnv, describe as describeRun, repoRoot, run as runFor, type Result } from './processes.ts';
 import { freePort, logTail, startComponent, stopAll, type Component } from './airflow-components.ts';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
 const venv = process.env.TXPIPE_AIRFLOW_VENV || join(repoRoot, '.venv', 'airflow');
 const airflowBin = join(venv, 'bin', 'airflow');
 const pythonBin = join(venv, 'bin', 'python');
@@ -33,44 +32,8 @@ const HOUR = 3_600_000;
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-function describe(what: string, r: Result): string {
-  const tail = (s: string) => (s.length > 4000 ? `…${s.slice(-4000)}` : s);
-  return `${what} exited ${r.code ?? r.signal}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
-}
-
-/** The outer environment without anything that picks servers or Airflow state: the test sets those. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const drop = /^(DATABASE_URL|KAFKA_|TXPIPE_|ELASTICSEARCH_|OPENSEARCH_|SEARCH_|AIRFLOW_|AIRFLOW__)/;
-  for (const [k, v] of Object.entries(process.env)) if (!drop.test(k)) env[k] = v;
-  return env;
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<Result> => runFor(cmd, args, env, timeoutMs);
+const describe = (what: string, r: Result): string => describeRun(what, r, 4000);
 
 /** Thrown by a probe to stop waiting at once (a component died). */
 class Fatal extends Error {}
