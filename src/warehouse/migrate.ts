@@ -43,12 +43,16 @@ export function readMigrations(dir = join(sqlRoot, 'migrations')): Migration[] {
 }
 
 export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrateResult> {
-  await warehouse.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // Under the lock too: two processes creating the table at once race in pg_type even with IF NOT EXISTS.
+  await warehouse.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
   const applied: string[] = [];
   for (const m of migrations) {
     const done = await warehouse.transaction(async (tx) => {
