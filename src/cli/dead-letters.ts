@@ -1,8 +1,9 @@
 /**
  * `txpipe dead-letters list|show`: the messages that were not valid events, for people. Payloads are
- * whatever a producer sent, so everything from them is printed safely: control characters, invisible
- * and direction-changing characters and invalid text are written as escapes (a terminal never gets an
- * escape sequence from a payload), and a long payload is cut with a note of its size.
+ * whatever a producer sent, so everything from them is printed safely: a payload that is not UTF-8 is
+ * shown with \xNN escapes, control characters, invisible and direction-changing characters are written
+ * as escapes (a terminal never gets an escape sequence from a payload), and a long payload is cut with
+ * a note of its size.
  */
 import type { Command } from 'commander';
 import { parseDeadLetterId, type DeadLetter, type DeadLetterSummary } from '../web/dead-letters.ts';
@@ -61,6 +62,15 @@ export function deadLettersTable(rows: DeadLetterSummary[]): string {
   );
 }
 
+/** What the payload line says beside the size: how it is shown, and whether only its start was kept. */
+function payloadNotes(d: DeadLetter, cut: boolean): string {
+  const notes: string[] = [];
+  if (d.payload_encoding === 'escaped') notes.push('not UTF-8, shown with \\xNN escapes');
+  if (d.payload_kept_bytes < d.payload_bytes) notes.push(`only the first ${d.payload_kept_bytes} bytes kept`);
+  if (cut) notes.push(`cut after the first ${SHOW_CHARS} characters (--format json prints it whole)`);
+  return notes.map((n) => `, ${n}`).join('');
+}
+
 export function deadLetterText(d: DeadLetter): string {
   const payload = printable(d.payload, SHOW_CHARS);
   return [
@@ -70,7 +80,8 @@ export function deadLetterText(d: DeadLetter): string {
     `offset       ${d.offset}`,
     `received_at  ${d.received_at}`,
     `reason       ${printable(d.reason).text}`,
-    `payload      ${d.payload_bytes} bytes${payload.cut ? `, cut after the first ${SHOW_CHARS} characters (--format json prints it whole)` : ''}`,
+    `sha256       ${d.payload_sha256}`,
+    `payload      ${d.payload_bytes} bytes${payloadNotes(d, payload.cut)}`,
     payload.cut ? `${payload.text}…` : payload.text,
   ].join('\n');
 }

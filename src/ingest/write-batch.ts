@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hourOfEpochHour } from '../events/timestamp.ts';
 import type { ConsumerKey } from '../warehouse/consumer-offsets.ts';
 import type { Tx, Warehouse } from '../warehouse/port.ts';
-import { storableText } from '../warehouse/storable-text.ts';
 import { isConflict } from '../warehouse/transient.ts';
 import { compareDeliveries, LOSES, UNKNOWN, WINS, type Verdict } from './delivery-order.ts';
 import { ABSENT, idText, type IdTable, type RecentIds } from './id-set.ts';
@@ -188,7 +187,7 @@ function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readonly numb
 function deadLetterRows(p: PreparedBatch, dead: readonly number[]) {
   return dead.map((i) => {
     const d = p.dead.get(i)!;
-    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: storableText(d.payload), reason: d.reason };
+    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: d.payload, size: d.size, sha256: d.sha256, reason: d.reason };
   });
 }
 
