@@ -45,7 +45,9 @@ test('hostile corpus through Kafka: exact bytes published, every record counted 
 
     assert.match(
       await cli(['ingest', '--until-idle'], t.env),
-      new RegExp(`^ingested ${cases.length} records .*: ${counts.rows} new rows, ${counts.duplicates} duplicates, ${counts.dead} dead letters, 0 already applied`),
+      new RegExp(
+        `^ingested ${cases.length} records .*: ${counts.rows} new rows, ${counts.duplicates} duplicates, ${counts.dead} dead letters, 0 already applied`,
+      ),
     );
     const w = await t.open();
     try {
