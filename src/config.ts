@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
+import { redact } from './observe/redact.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -225,7 +226,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    // A value is echoed with its URL passwords and secret-named parameters masked (a mistyped scheme still carries one).
+    const got = isSecret(key) ? 'value hidden' : `got ${redact(JSON.stringify(env[key] ?? ''))}`;
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;

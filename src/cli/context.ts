@@ -5,6 +5,7 @@
  */
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
+import { redact, registerSecrets, secretsOf } from '../observe/redact.ts';
 import { observe, type ObservedRuntime } from '../observe/observer.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
@@ -22,6 +23,8 @@ export interface CommandContext {
 export function commandContext(overrides: Record<string, string | undefined> = {}): CommandContext {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
+  // Before anything can fail and print: the configured secrets are masked in every line from here on.
+  registerSecrets(secretsOf(env));
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, 'txpipe', undefined, config.logFormat);
   const controller = new AbortController();
@@ -80,5 +83,6 @@ export async function withReadSource<T>(ctx: CommandContext, fn: (source: ReadSo
 
 /** Writes command output (stdout), never log lines. */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // status, dag runs and the rest print stored texts (errors, URLs): masked as log lines are.
+  process.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
 }

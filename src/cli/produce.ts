@@ -1,4 +1,5 @@
 /** `txpipe produce`: NDJSON lines, valid or not, published as they are to the topic, each keyed by its transaction_id. */
+import { redact } from '../observe/redact.ts';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -39,7 +40,7 @@ export function registerProduce(program: Command): void {
         await rt.log.ensureTopic();
         const input = flags.file === '-' ? process.stdin : createReadStream(flags.file);
         const lines = createInterface({ input, crlfDelay: Infinity });
-        const report = (line: string) => process.stderr.write(`${line}\n`);
+        const report = (line: string) => process.stderr.write(redact(`${line}\n`));
         let chunk: Chunk = { lines: [], records: [] };
         let read = 0;
         let sent = 0;

@@ -8,6 +8,7 @@
  * indices whose whole month is older than (newest event_hour known - retentionDays), and upsert()
  * skips (and reports in BulkResult.skipped, plus one log line) documents older than that horizon.
  */
+import { redact } from '../observe/redact.ts';
 import type { BulkResult, HourlyMetricsDoc, SearchIndex } from './port.ts';
 import type { SearchSettings } from '../config.ts';
 import {
@@ -63,7 +64,7 @@ export function optionsFromSettings(settings: SearchSettings, logger?: (line: st
 }
 
 const stderrLogger = (line: string): void => {
-  process.stderr.write(`search: ${line}\n`);
+  process.stderr.write(redact(`search: ${line}\n`));
 };
 
 export interface SearchPageRequest {
