@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 import { redact } from './observe/redact.ts';
+import { postgresTlsSettings } from './warehouse/postgres/tls.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -232,6 +233,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const engine = searchEngine(e);
+  if (e.DATABASE_URL) {
+    try {
+      postgresTlsSettings(e.DATABASE_URL, env);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
   }

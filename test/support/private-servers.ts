@@ -4,7 +4,7 @@
  * fetched). Each lives in a temporary directory, on free ports, and is removed by `stop()`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,15 +31,28 @@ function pgBin(): string {
   throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (npm run services:up installs them)');
 }
 
+export interface PrivatePostgresOptions {
+  /** Server certificate and key (PEM) for `ssl=on`; copied into the server's directory. */
+  tls?: { certFile: string; keyFile: string };
+  /** The postgres role's password; TCP connections then need it (scram-sha-256). */
+  password?: string;
+}
+
 export class PrivatePostgres {
   readonly url: string;
   readonly #dir: string;
   readonly #port: number;
+  readonly #extra: string;
 
-  private constructor(dir: string, port: number) {
+  private constructor(dir: string, port: number, password?: string, extra = '') {
     this.#dir = dir;
     this.#port = port;
-    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    this.#extra = extra;
+    this.url = `postgres://postgres${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/postgres`;
+  }
+
+  get port(): number {
+    return this.#port;
   }
 
   /** initdb runs as the `postgres` OS user when this is root (it refuses root). */
@@ -50,18 +63,40 @@ export class PrivatePostgres {
     execFileSync(cmd, argv, { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
-  static async start(): Promise<PrivatePostgres> {
+  static async start(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
     const dir = mkdtempSync('/var/tmp/txpipe-test-pg-');
-    if (process.getuid?.() === 0)
-      chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-    const server = new PrivatePostgres(dir, await freePort());
-    server.#run([`${pgBin()}/initdb`, '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    const owner = (path: string) => {
+      if (process.getuid?.() === 0)
+        chownSync(path, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    };
+    owner(dir);
+    let extra = '';
+    if (options.tls) {
+      // The server refuses a key others can read.
+      for (const [from, to] of [
+        [options.tls.certFile, 'server.crt'],
+        [options.tls.keyFile, 'server.key'],
+      ] as const) {
+        copyFileSync(from, join(dir, to));
+        chmodSync(join(dir, to), 0o600);
+        owner(join(dir, to));
+      }
+      extra = ` -c ssl=on -c ssl_cert_file=${join(dir, 'server.crt')} -c ssl_key_file=${join(dir, 'server.key')}`;
+    }
+    const server = new PrivatePostgres(dir, await freePort(), options.password, extra);
+    const initdb = [`${pgBin()}/initdb`, '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'];
+    if (options.password) {
+      writeFileSync(join(dir, 'pw'), options.password);
+      owner(join(dir, 'pw'));
+      initdb.push('--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pw')}`);
+    }
+    server.#run(initdb);
     server.#ctl('start');
     return server;
   }
 
   #ctl(action: 'start' | 'restart' | 'stop'): void {
-    const opts = `-p ${this.#port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    const opts = `-p ${this.#port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=off${this.#extra}`;
     const args = [`${pgBin()}/pg_ctl`, '-D', join(this.#dir, 'data'), '-w', '-l', join(this.#dir, 'log'), '-o', opts];
     if (action === 'start') this.#run([...args, 'start']);
     else this.#run([...args, '-m', 'immediate', action]);
@@ -82,7 +117,7 @@ export class PrivatePostgres {
   }
 
   async createDatabase(name: string): Promise<string> {
-    const admin = new pg.Client({ connectionString: this.url });
+    const admin = new pg.Client({ connectionString: this.url, ssl: false });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);
