@@ -54,6 +54,8 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('txpipe'),
   KAFKA_SSL: bool,
   KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_CERT_FILE: optionalText,
+  KAFKA_SSL_KEY_FILE: optionalText,
   KAFKA_SSL_REJECT_UNAUTHORIZED: bool,
   KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
   KAFKA_SASL_USERNAME: optionalText,
@@ -76,6 +78,7 @@ const schema = z.object({
   OPENSEARCH_PASSWORD: optionalText,
   TXPIPE_SEARCH_ENGINE: optionalText.pipe(z.enum(['elasticsearch', 'opensearch']).optional()),
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
+  SEARCH_TLS_CA_FILE: optionalText,
   TXPIPE_INDEX: z
     .string()
     .regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name')
@@ -130,7 +133,8 @@ export interface KafkaSettings {
   group: string;
   /** How long the broker waits for a silent (crashed) consumer before giving its partitions away. */
   sessionTimeoutMs?: number;
-  ssl?: { ca?: string; rejectUnauthorized: boolean };
+  /** TLS: CA file, client certificate and key files (mutual TLS), verification. */
+  ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
@@ -143,6 +147,8 @@ export interface SearchSettings {
   username?: string;
   password?: string;
   rejectUnauthorized: boolean;
+  /** CA file (PEM) for an https URL whose certificate a private CA signed. */
+  caFile?: string;
 }
 
 /** The HTTP server (`txpipe serve`, `demo`, and the local API of a process holding the embedded data directory). */
@@ -293,8 +299,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       group: e.TXPIPE_CONSUMER_GROUP,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     };
-    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE) {
-      config.kafka.ssl = { ca: e.KAFKA_SSL_CA_FILE, rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };
+    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE || e.KAFKA_SSL_CERT_FILE) {
+      if (!e.KAFKA_SSL_CERT_FILE !== !e.KAFKA_SSL_KEY_FILE) {
+        throw new ConfigError('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate needs its key)');
+      }
+      config.kafka.ssl = {
+        ca: e.KAFKA_SSL_CA_FILE,
+        cert: e.KAFKA_SSL_CERT_FILE,
+        key: e.KAFKA_SSL_KEY_FILE,
+        rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true,
+      };
     }
     if (e.KAFKA_SASL_MECHANISM) {
       config.kafka.sasl = {
@@ -308,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     index: e.TXPIPE_INDEX,
     retentionDays: e.TXPIPE_RETENTION_DAYS,
     rejectUnauthorized: e.SEARCH_TLS_REJECT_UNAUTHORIZED ?? true,
+    caFile: e.SEARCH_TLS_CA_FILE,
   };
   if (engine === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     config.search = {
