@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { redact, registerSecrets, secretsOf } from '../observe/redact.ts';
 import { observe, type ObservedRuntime } from '../observe/observer.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { openLog, openRuntime, type Runtime } from '../runtime.ts';
+import type { EventLog } from '../log/port.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { findLocalApi } from '../web/local-api.ts';
 import { remoteSource } from '../web/remote-source.ts';
@@ -57,6 +58,21 @@ export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRunti
     } finally {
       await rt.close();
     }
+  }
+}
+
+/**
+ * For the commands that only publish (`generate`, `produce`): the topic alone when it is Kafka, so no
+ * warehouse opens (a container without DATABASE_URL would otherwise create a throwaway PGlite database
+ * per call, about 1 GB and seconds each); the embedded log lives in the warehouse, so it opens one.
+ */
+export async function withTopic<T>(ctx: CommandContext, fn: (log: EventLog) => Promise<T>): Promise<T> {
+  if (!ctx.config.kafka) return withRuntime(ctx, (rt) => fn(rt.log));
+  const log = await openLog(ctx.config, undefined, ctx.logger);
+  try {
+    return await fn(log);
+  } finally {
+    await log.close();
   }
 }
 

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { keyedRecord } from '../events/event-key.ts';
 import type { AppendRecord, EventLog } from '../log/port.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withTopic } from './context.ts';
 import { UsageError } from './errors.ts';
 
 const CHUNK = 5000;
@@ -36,8 +36,8 @@ export function registerProduce(program: Command): void {
           throw new UsageError(`--file: cannot read ${flags.file}`);
         });
       }
-      await withRuntime(ctx, async (rt) => {
-        await rt.log.ensureTopic();
+      await withTopic(ctx, async (log) => {
+        await log.ensureTopic();
         const input = flags.file === '-' ? process.stdin : createReadStream(flags.file);
         const lines = createInterface({ input, crlfDelay: Infinity });
         const report = (line: string) => process.stderr.write(redact(`${line}\n`));
@@ -47,7 +47,7 @@ export function registerProduce(program: Command): void {
         let refused = 0;
         const flush = async () => {
           sent += chunk.records.length;
-          refused += await publish(rt.log, chunk, report);
+          refused += await publish(log, chunk, report);
           chunk = { lines: [], records: [] };
         };
         for await (const line of lines) {
@@ -58,7 +58,7 @@ export function registerProduce(program: Command): void {
           if (chunk.records.length >= CHUNK) await flush();
         }
         if (chunk.records.length > 0) await flush();
-        out(`published ${sent - refused} messages to ${rt.log.kind} topic ${rt.log.topic}${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
+        out(`published ${sent - refused} messages to ${log.kind} topic ${log.topic}${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
         if (refused > 0) process.exitCode = 1;
       });
     });
