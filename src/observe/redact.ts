@@ -31,7 +31,9 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#'"]*):([^\s@/'"]*)@/gi
 const QUERY_PARAM = new RegExp(`([?&;](?:${PARAM})=)[^&#\\s'"]*`, 'gi');
 /** `password=x` or `password: 'x'` in a libpq conninfo string, a message or a config dump (not inside a URL query: that is QUERY_PARAM). */
 const KEY_VALUE = new RegExp(`(^|[\\s,{(])((?:${PARAM})\\s*[=:]\\s*)("[^"]*"|'[^']*'|[^\\s,;&)}]+)`, 'gi');
-const AUTH_HEADER = /\b(Bearer|Basic|ApiKey|Token)\s+[A-Za-z0-9._~+/=-]{4,}/g;
+/** A header's credential, whatever its scheme; and Bearer/ApiKey credentials anywhere (words such as "Basic setup" stay). */
+const AUTH_HEADER = /(authorization["']?\s*[:=]\s*["']?(?:Basic|Bearer|ApiKey|Token|Digest)\s+)[^\s"',;]+/gi;
+const BEARER = /\b(Bearer|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** Adds values to mask by value from now on (empty and very short ones are ignored). */
 export function registerSecrets(values: Iterable<string | undefined>): void {
@@ -89,7 +91,8 @@ export function redact(text: string): string {
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`)
     .replace(QUERY_PARAM, `$1${MASK}`)
     .replace(KEY_VALUE, `$1$2${MASK}`)
-    .replace(AUTH_HEADER, `$1 ${MASK}`);
+    .replace(AUTH_HEADER, `$1${MASK}`)
+    .replace(BEARER, `$1 ${MASK}`);
 }
 
 /** A URL for display: its password masked (the user name kept, it says which account). */

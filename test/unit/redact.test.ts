@@ -43,8 +43,10 @@ describe('redact by shape', () => {
 
   test('Authorization header credentials', () => {
     assert.equal(redact('authorization: Bearer abc.def-123'), 'authorization: Bearer ***');
-    assert.equal(redact('Basic dXNlcjpwYXNz'), 'Basic ***');
-    assert.equal(redact('ApiKey Zm9vOmJhcg=='), 'ApiKey ***');
+    assert.equal(redact('Authorization: Basic dXNlcjpwYXNz'), 'Authorization: Basic ***');
+    assert.equal(redact('{"authorization":"Basic dXNlcjpwYXNz"}'), '{"authorization":"Basic ***"}');
+    assert.equal(redact('sent ApiKey Zm9vOmJhcg=='), 'sent ApiKey ***');
+    assert.equal(redact('Basic setup done; Token bucket full'), 'Basic setup done; Token bucket full');
   });
 
   test('ordinary text is left alone', () => {
