@@ -7,17 +7,15 @@
  *   (ssl=on, sslmode=verify-full with the test CA);
  * - Kafka of the test's own: a SASL_SSL listener with SCRAM-SHA-256 (the user created at format time),
  *   KAFKA_SSL_CA_FILE;
- * - Elasticsearch behind an https proxy that refuses any request without `Authorization: ApiKey <key>`
- *   (the shared one runs without security), SEARCH_TLS_CA_FILE; a hostile 401 that echoes the header
- *   it got, so a failing index task's stored error holds the key unless it is masked;
+ * - Elasticsearch behind an https proxy (support/auth-proxy.ts) that refuses any request without
+ *   `Authorization: ApiKey <key>`, SEARCH_TLS_CA_FILE; its hostile 401 echoes the header it got, so a
+ *   failing index task's stored error holds the key unless it is masked;
  * - TXPIPE_HTTP_TOKEN for serve, TXPIPE_ALERT_WEBHOOK_URL with its token in the path.
  * The results are checked too: counts equal the input, the index holds every hour.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -31,7 +29,7 @@ import { assertMatches } from '../support/assert-metrics.ts';
 import { dropIndex, engineUrl, readDocuments } from '../support/search-server.ts';
 import { serve, get } from '../support/serve.ts';
 import { webhookReceiver, type Receiver } from '../support/webhook-receiver.ts';
-import { closeServer } from '../support/http-fake.ts';
+import { authProxy, type AuthProxy } from '../support/auth-proxy.ts';
 
 const PG_PASSWORD = 'pg/Pw:s3cr@t!#x';
 const KAFKA_USER = 'txpipe-app';
@@ -69,49 +67,9 @@ function assertNoSecret(): void {
 let ca: TestCa;
 let postgres: PrivatePostgres;
 let kafka: PrivateKafka;
-let proxy: Server;
-let proxyUrl: string;
-const proxyLog = { authorized: 0, refused: 0 };
+let proxy: AuthProxy;
 let hooks: Receiver;
 let dir: string;
-
-/** An https reverse proxy to the shared Elasticsearch that wants `Authorization: ApiKey ES_API_KEY`. */
-async function authProxy(): Promise<void> {
-  const upstream = engineUrl('elasticsearch').replace(/\/$/, '');
-  proxy = createServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `ApiKey ${ES_API_KEY}`) {
-      proxyLog.refused++;
-      // Hostile on purpose: the error body repeats the credential it got.
-      res.writeHead(401, { 'content-type': 'application/json' });
-      const cause = { type: 'security_exception', reason: `unable to authenticate with [${auth}]` };
-      res.end(JSON.stringify({ error: { root_cause: [cause], ...cause }, status: 401 }));
-      return;
-    }
-    proxyLog.authorized++;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (['host', 'authorization', 'connection', 'content-length'].includes(k) || v === undefined) continue;
-      headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    }
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-    const answer = await fetch(`${upstream}${req.url}`, {
-      method: req.method,
-      headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
-    });
-    const out = Buffer.from(await answer.arrayBuffer());
-    const back: Record<string, string> = {};
-    // fetch has decoded the body: its length and encoding headers no longer hold.
-    for (const [k, v] of answer.headers) if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) back[k] = v;
-    res.writeHead(answer.status, back);
-    res.end(out);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-}
 
 before(async () => {
   ca = createTestCa();
@@ -120,14 +78,14 @@ before(async () => {
     PrivatePostgres.start({ password: PG_PASSWORD, tls: { certFile: ca.certFile, keyFile: ca.keyFile } }),
     PrivateKafka.start({ scram: { username: KAFKA_USER, password: KAFKA_PASSWORD }, tls: { certFile: ca.certFile, keyFile: ca.keyFile } }),
   ]);
-  await authProxy();
+  proxy = await authProxy(engineUrl('elasticsearch'), `ApiKey ${ES_API_KEY}`, { certFile: ca.certFile, keyFile: ca.keyFile });
   hooks = await webhookReceiver(() => 200);
 });
 
 after(async () => {
   postgres?.stop();
   await kafka?.stop();
-  if (proxy) await closeServer(proxy as unknown as import('node:http').Server);
+  await proxy?.close();
   await hooks?.close();
   ca?.remove();
   rmSync(dir, { recursive: true, force: true });
@@ -160,7 +118,7 @@ test('a whole pipeline with every secret configured prints none of them, anywher
     TXPIPE_TOPIC: testName('txpipe_topic'),
     TXPIPE_CONSUMER_GROUP: testName('txpipe_group'),
     TXPIPE_TOPIC_PARTITIONS: '2',
-    ELASTICSEARCH_URL: proxyUrl,
+    ELASTICSEARCH_URL: proxy.url,
     ELASTICSEARCH_API_KEY: ES_API_KEY,
     SEARCH_TLS_CA_FILE: ca.caFile,
     TXPIPE_INDEX: index,
@@ -188,12 +146,12 @@ test('a whole pipeline with every secret configured prints none of them, anywher
       ELASTICSEARCH_API_KEY: WRONG_API_KEY,
     });
     assert.notEqual(failed.code, 0, 'the index task failed on the wrong key');
-    assert.ok(proxyLog.refused > 0);
+    assert.ok(proxy.refused > 0);
     assert.match(failed.stdout + failed.stderr, /401|security_exception|unable to authenticate/);
 
-    const authorizedBefore = proxyLog.authorized;
+    const authorizedBefore = proxy.authorized;
     await ok(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-03-01T10:00:00Z'], env);
-    assert.ok(proxyLog.authorized > authorizedBefore, 'txpipe sent the API key');
+    assert.ok(proxy.authorized > authorizedBefore, 'txpipe sent the API key');
 
     const status = JSON.parse(await ok(['status', '--format', 'json'], env)) as {
       raw_transactions: number;
