@@ -53,6 +53,15 @@ for (const c of program.commands) {
   for (const sub of c.commands) sub.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
 }
 const fail = (line: string) => process.stderr.write(redact(`txpipe: ${line}\n`));
+// What escapes every handler (an 'error' event nobody listens to, a rejection nobody awaits) would be
+// printed by Node as it is, secrets and all: the same masked line, and exit 1 as Node would.
+const crash = (err: unknown) => {
+  fail(describeError(err));
+  if (process.env.TXPIPE_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) process.stderr.write(redact(`${err.stack}\n`));
+  process.exit(1);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 try {
   await program.parseAsync(process.argv);

@@ -137,3 +137,44 @@ describe('the logger', () => {
     }
   });
 });
+
+describe('the CLI', () => {
+  test('an error that escapes every handler (a stray rejection) is one masked line, exit 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { nodeFlags, repoRoot, cliEnv } = await import('../support/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'txpipe-test-'));
+    try {
+      const preload = join(dir, 'stray.mjs');
+      writeFileSync(preload, "setTimeout(() => Promise.reject(new Error('lost connection to postgres://app:strayPw77@db/w')), 1500);\n");
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...nodeFlags,
+          '--import',
+          preload,
+          join(repoRoot, 'src/cli/main.ts'),
+          'generate',
+          '--count',
+          '100000000',
+          '--rate',
+          '1',
+          '--out',
+          join(dir, 'out.ndjson'),
+        ],
+        {
+          env: cliEnv({ TXPIPE_LOG_LEVEL: 'debug', TXPIPE_DATA_DIR: join(dir, 'data') }),
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /^txpipe: lost connection to postgres:\/\/app:\*\*\*@db\/w$/m);
+      assert.ok(!r.stderr.includes('strayPw77'), r.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
