@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, type EventLimits } from './events/limits.ts';
 import { epochMsOf, parseTimestamp } from './events/timestamp.ts';
+import { redact } from './observe/redact.ts';
+import { postgresTlsSettings } from './warehouse/postgres/tls.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -70,6 +72,8 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('txpipe'),
   KAFKA_SSL: bool,
   KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_CERT_FILE: optionalText,
+  KAFKA_SSL_KEY_FILE: optionalText,
   KAFKA_SSL_REJECT_UNAUTHORIZED: bool,
   KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
   KAFKA_SASL_USERNAME: optionalText,
@@ -95,6 +99,7 @@ const schema = z.object({
   OPENSEARCH_PASSWORD: optionalText,
   TXPIPE_SEARCH_ENGINE: optionalText.pipe(z.enum(['elasticsearch', 'opensearch']).optional()),
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
+  SEARCH_TLS_CA_FILE: optionalText,
   TXPIPE_INDEX: z
     .string()
     .regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name')
@@ -149,7 +154,8 @@ export interface KafkaSettings {
   group: string;
   /** How long the broker waits for a silent (crashed) consumer before giving its partitions away. */
   sessionTimeoutMs?: number;
-  ssl?: { ca?: string; rejectUnauthorized: boolean };
+  /** TLS: CA file, client certificate and key files (mutual TLS), verification. */
+  ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
@@ -162,6 +168,8 @@ export interface SearchSettings {
   username?: string;
   password?: string;
   rejectUnauthorized: boolean;
+  /** CA file (PEM) for an https URL whose certificate a private CA signed. */
+  caFile?: string;
 }
 
 /** The HTTP server (`txpipe serve`, `demo`, and the local API of a process holding the embedded data directory). */
@@ -248,7 +256,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    // A value is echoed with its URL passwords and secret-named parameters masked (a mistyped scheme still carries one).
+    const got = isSecret(key) ? 'value hidden' : `got ${redact(JSON.stringify(env[key] ?? ''))}`;
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
@@ -257,6 +266,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `TXPIPE_MIN_EVENT_TIME must be before TXPIPE_MAX_EVENT_TIME (got ${JSON.stringify(env.TXPIPE_MIN_EVENT_TIME ?? '1970-01-01')} and ${JSON.stringify(env.TXPIPE_MAX_EVENT_TIME ?? '2100-01-01')})`,
     );
+  }
+  if (e.DATABASE_URL) {
+    try {
+      postgresTlsSettings(e.DATABASE_URL, env);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
   }
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
@@ -312,8 +328,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       group: e.TXPIPE_CONSUMER_GROUP,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     };
-    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE) {
-      config.kafka.ssl = { ca: e.KAFKA_SSL_CA_FILE, rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };
+    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE || e.KAFKA_SSL_CERT_FILE) {
+      if (!e.KAFKA_SSL_CERT_FILE !== !e.KAFKA_SSL_KEY_FILE) {
+        throw new ConfigError('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate needs its key)');
+      }
+      config.kafka.ssl = {
+        ca: e.KAFKA_SSL_CA_FILE,
+        cert: e.KAFKA_SSL_CERT_FILE,
+        key: e.KAFKA_SSL_KEY_FILE,
+        rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true,
+      };
     }
     if (e.KAFKA_SASL_MECHANISM) {
       config.kafka.sasl = {
@@ -327,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     index: e.TXPIPE_INDEX,
     retentionDays: e.TXPIPE_RETENTION_DAYS,
     rejectUnauthorized: e.SEARCH_TLS_REJECT_UNAUTHORIZED ?? true,
+    caFile: e.SEARCH_TLS_CA_FILE,
   };
   if (engine === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     config.search = {

@@ -43,12 +43,14 @@ export async function openWarehouse(config: Config, logger: Logger): Promise<War
   return warehouse;
 }
 
-export async function openLog(config: Config, warehouse: Warehouse, logger: Logger): Promise<EventLog> {
+/** The topic: Kafka (no warehouse needed), or the embedded log table in `warehouse`. */
+export async function openLog(config: Config, warehouse: Warehouse | undefined, logger: Logger): Promise<EventLog> {
   if (config.kafka) {
     const { KafkaEventLog } = await import('./log/kafka/kafka-log.ts');
     const kafkaLogger = logger.child('kafka');
     return new KafkaEventLog(config.kafka, (line) => kafkaLogger.info(line));
   }
+  if (!warehouse) throw new Error('the embedded log lives in the warehouse: open one first');
   return new EmbeddedEventLog(warehouse, config.topic);
 }
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { generateEvents, defaultStart, type GenerateOptions } from '../events/generator.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withTopic } from './context.ts';
 import { intFlag, isoFlag, numberFlag, ratioFlag } from './flags.ts';
 import { progress } from './progress.ts';
 import type { EventLog } from '../log/port.ts';
@@ -70,14 +70,14 @@ export function registerGenerate(program: Command): void {
         if (flags.out !== '-') ctx.logger.info(`wrote ${done} events to ${flags.out}`);
         return;
       }
-      await withRuntime(ctx, async (rt) => {
-        await rt.log.ensureTopic();
+      await withTopic(ctx, async (log) => {
+        await log.ensureTopic();
         let chunk: string[] = [];
         const chunkSize = flags.rate ? Math.max(1, Math.min(CHUNK, Math.ceil(flags.rate / 10))) : CHUNK;
         for (const line of generateEvents(options)) {
           chunk.push(line);
           if (chunk.length >= chunkSize) {
-            await publishAll(rt.log, chunk);
+            await publishAll(log, chunk);
             done += chunk.length;
             chunk = [];
             bar.update(done);
@@ -86,11 +86,11 @@ export function registerGenerate(program: Command): void {
           }
         }
         if (chunk.length > 0 && !ctx.signal.aborted) {
-          await publishAll(rt.log, chunk);
+          await publishAll(log, chunk);
           done += chunk.length;
         }
         bar.stop();
-        out(`published ${done} events to ${rt.log.kind} topic ${rt.log.topic}`);
+        out(`published ${done} events to ${log.kind} topic ${log.topic}`);
       });
     });
 }

@@ -10,6 +10,7 @@ import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { MigrationError } from '../warehouse/migrate.ts';
 import { RemoteApiError } from '../web/remote-source.ts';
 import { describeError, UsageError } from './errors.ts';
+import { redact } from '../observe/redact.ts';
 import { registerGenerate } from './generate.ts';
 import { registerProduce } from './produce.ts';
 import { registerIngest } from './ingest.ts';
@@ -29,7 +30,9 @@ const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
   .version('0.1.0')
   .exitOverride()
-  .showHelpAfterError(false);
+  .showHelpAfterError(false)
+  // commander echoes a bad flag's value (say --kibana-url with a password in it): masked like every line.
+  .configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
 
 registerGenerate(program);
 registerProduce(program);
@@ -46,9 +49,19 @@ registerDemo(program);
 registerServe(program);
 registerDashboardsCommand(program);
 for (const c of program.commands) {
-  c.exitOverride();
-  for (const sub of c.commands) sub.exitOverride();
+  c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
+  for (const sub of c.commands) sub.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
 }
+const fail = (line: string) => process.stderr.write(redact(`txpipe: ${line}\n`));
+// What escapes every handler (an 'error' event nobody listens to, a rejection nobody awaits) would be
+// printed by Node as it is, secrets and all: the same masked line, and exit 1 as Node would.
+const crash = (err: unknown) => {
+  fail(describeError(err));
+  if (process.env.TXPIPE_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) process.stderr.write(redact(`${err.stack}\n`));
+  process.exit(1);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 try {
   await program.parseAsync(process.argv);
@@ -57,15 +70,15 @@ try {
     // commander already printed its one line ("error: …"); help and version exit 0.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof ConfigError || err instanceof UsageError) {
-    process.stderr.write(`txpipe: ${err.message}\n`);
+    fail(err.message);
     process.exitCode = 2;
   } else if (err instanceof DataDirInUseError || err instanceof MigrationError || err instanceof RemoteApiError) {
-    process.stderr.write(`txpipe: ${err.message}\n`);
+    fail(err.message);
     process.exitCode = 1;
   } else {
     const e = err as Error;
-    process.stderr.write(`txpipe: ${describeError(err)}\n`);
-    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(`${e.stack}\n`);
+    fail(describeError(err));
+    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(redact(`${e.stack}\n`));
     process.exitCode = 1;
   }
 }

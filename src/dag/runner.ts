@@ -4,6 +4,7 @@
  * from two schedulers on two machines. The same runTask serves `txpipe task run` (Airflow), so the
  * built-in runner and Airflow run identical code.
  */
+import { redactError } from '../observe/redact.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from '../sql.ts';
 import type { Warehouse } from '../warehouse/port.ts';
@@ -196,7 +197,8 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, state, null, JSON.stringify(summary)]);
       return taskEnded(deps, { taskId: task.id, state, tries: attempt + 1, seconds: (performance.now() - started) / 1000, summary }, log);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Stored, shown by `dag runs`, `status` and the API: masked before it is written (a URL's password).
+      const message = redactError(err);
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, 'failed', message, null]);
       if (attempt >= policy.retries) {
         log.error(`failed after ${attempt + 1} tries: ${message}`);

@@ -32,7 +32,7 @@ test('real servers are picked by their URLs, with auth and TLS', () => {
   assert.deepEqual(c.kafka?.brokers, ['k1:9092', 'k2:9092']);
   assert.equal(c.kafka?.partitions, 6);
   assert.deepEqual(c.kafka?.sasl, { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' });
-  assert.deepEqual(c.kafka?.ssl, { ca: undefined, rejectUnauthorized: true });
+  assert.deepEqual(c.kafka?.ssl, { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: true });
   assert.equal(c.search?.engine, 'elasticsearch');
   assert.equal(c.search?.apiKey, 'k');
   assert.equal(c.search?.index, 'hourly_metrics');
