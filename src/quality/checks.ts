@@ -76,7 +76,14 @@ export async function runChecks(db: Queryable, s: QualitySettings, input: CheckI
   out.push(result('unique_transaction_id', s, duplicates > 0, duplicates, '0 transaction_id seen twice'));
   const badStatus = Number(stats.bad_status);
   out.push(
-    result('accepted_values_status', s, badStatus > 0, badStatus, `0 rows outside ${s.acceptedStatuses.join(',')}`, badStatus ? `e.g. ${sample(stats.bad_status_sample)}` : undefined),
+    result(
+      'accepted_values_status',
+      s,
+      badStatus > 0,
+      badStatus,
+      `0 rows outside ${s.acceptedStatuses.join(',')}`,
+      badStatus ? `e.g. ${sample(stats.bad_status_sample)}` : undefined,
+    ),
   );
   const badCurrency = Number(stats.bad_currency);
   out.push(
@@ -123,7 +130,14 @@ export async function runChecks(db: Queryable, s: QualitySettings, input: CheckI
 async function freshness(db: Queryable, s: QualitySettings): Promise<CheckResult> {
   const [f] = await db.query<{ age_seconds: number | null; newest: string | null }>(sql('quality/freshness'));
   const age = f?.age_seconds ?? null;
-  return result('freshness', s, age === null || age > s.freshnessSeconds, age === null ? null : Math.round(age), `newest event at most ${s.freshnessSeconds} s old`, f?.newest ? `newest event_time ${f.newest}` : 'no transactions yet');
+  return result(
+    'freshness',
+    s,
+    age === null || age > s.freshnessSeconds,
+    age === null ? null : Math.round(age),
+    `newest event at most ${s.freshnessSeconds} s old`,
+    f?.newest ? `newest event_time ${f.newest}` : 'no transactions yet',
+  );
 }
 
 async function deadLetterRate(db: Queryable, s: QualitySettings, rows: number, since: string | undefined): Promise<CheckResult> {
@@ -153,5 +167,12 @@ async function hourlyVolume(db: Queryable, s: QualitySettings, hours: string[]):
   }
   if (!worst) return result('hourly_volume', s, false, null, threshold, 'not enough history yet');
   const z = Math.round(worst.z * 100) / 100;
-  return result('hourly_volume', s, Math.abs(worst.z) > s.volumeMaxZ, z, threshold, `hour ${worst.hour}: ${worst.value} transactions, median ${worst.median}`);
+  return result(
+    'hourly_volume',
+    s,
+    Math.abs(worst.z) > s.volumeMaxZ,
+    z,
+    threshold,
+    `hour ${worst.hour}: ${worst.value} transactions, median ${worst.median}`,
+  );
 }

@@ -32,9 +32,10 @@ export async function recordResults(db: Queryable, runId: string, hours: number,
 
 /** One run's results (the latest run's without runId), in the checks' order; [] when there are none. */
 export async function readResults(db: Queryable, runId?: string): Promise<StoredResult[]> {
-  const rows = await db.query<Omit<StoredResult, 'name' | 'checked_at'> & { check_name: CheckName; checked_at: string | Date }>(sql('quality/results'), [
-    runId ?? null,
-  ]);
+  const rows = await db.query<Omit<StoredResult, 'name' | 'checked_at'> & { check_name: CheckName; checked_at: string | Date }>(
+    sql('quality/results'),
+    [runId ?? null],
+  );
   return rows
     .map(({ check_name, checked_at, ...r }) => ({ ...r, name: check_name, checked_at: new Date(checked_at).toISOString() }))
     .sort((a, b) => CHECK_NAMES.indexOf(a.name) - CHECK_NAMES.indexOf(b.name));

@@ -32,7 +32,11 @@ export async function checkDataQuality(ctx: TaskContext): Promise<TaskSummary> {
       // Held hours stay queued (a full refresh queues every hour it checked), so the next run checks them again.
       if (hours.length > 0) await tx.query(sql(failed.length > 0 ? 'quality/queue_hours' : 'quality/done_hours'), [hours]);
       const counts = countByStatus(results);
-      return { summary: { hours: hours.length, checks: results.length, passed: counts.pass, warned: counts.warn, failed: counts.fail }, failed, results };
+      return {
+        summary: { hours: hours.length, checks: results.length, passed: counts.pass, warned: counts.warn, failed: counts.fail },
+        failed,
+        results,
+      };
     },
     { isolation: 'repeatable read' },
   );
@@ -41,6 +45,8 @@ export async function checkDataQuality(ctx: TaskContext): Promise<TaskSummary> {
     const names = failed.map((r) => `${r.name} (observed ${r.observed}; ${r.threshold})`).join(', ');
     throw new QualityCheckError(`${failed.length} error check(s) failed on ${summary.hours} hour(s), indexing held back: ${names}`);
   }
-  ctx.logger.info(`${summary.checks} data-quality checks on ${summary.hours} hour(s): ${summary.passed} passed${warned}${ctx.fullRefresh ? ' [full refresh]' : ''}`);
+  ctx.logger.info(
+    `${summary.checks} data-quality checks on ${summary.hours} hour(s): ${summary.passed} passed${warned}${ctx.fullRefresh ? ' [full refresh]' : ''}`,
+  );
   return summary;
 }
