@@ -83,6 +83,7 @@ test('the dashboard draws the known hours and counts, keeps hostile payloads as 
       assert.deepEqual(tasks, [
         ['run_transformations', 'success'],
         ['refresh_views', 'success'],
+        ['check_data_quality', 'success'],
         ['index_hourly_metrics_to_elasticsearch', 'skipped'],
       ]);
 

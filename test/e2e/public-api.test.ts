@@ -95,6 +95,7 @@ test('an embedding program ingests, runs, backfills and reads through the public
         [
           ['run_transformations', 'success'],
           ['refresh_views', 'success'],
+          ['check_data_quality', 'success'],
           ['index_hourly_metrics_to_elasticsearch', 'skipped'],
         ],
       );

@@ -82,6 +82,7 @@ test('the API answers what the CLI prints, each answer valid against the OpenAPI
         [
           ['run_transformations', 'success'],
           ['refresh_views', 'success'],
+          ['check_data_quality', 'success'],
           ['index_hourly_metrics_to_elasticsearch', 'skipped'],
         ],
       );
