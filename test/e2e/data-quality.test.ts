@@ -321,6 +321,29 @@ test('a failed error check holds indexing back until the checks pass; warn failu
     assert.equal(r1.find((r) => r.name === 'amount_range')!.status, 'pass');
     const table = await cli(['quality'], t.env);
     assert.match(table, /amount_range\s+error\s+fail\s+1\s/);
+    // The outcome per run in `dag runs`, the summary in `status`.
+    const runs = await cli(['dag', 'runs'], t.env);
+    assert.match(runs, /^r3\s+failed\s+\S+\s+[\d.]+\s+fail: amount_range\s/m);
+    assert.match(runs, /^r2\s+failed\s+\S+\s+[\d.]+\s+fail: amount_range\s/m);
+    assert.match(runs, /^r1\s+success\s+\S+\s+[\d.]+\s+warn \(1\)\s/m);
+    const status = JSON.parse(await cli(['status', '--format', 'json'], t.env)) as { quality: Record<string, unknown> };
+    assert.deepEqual(
+      { ...status.quality, checked_at: undefined },
+      {
+        run_id: 'r3',
+        checked_at: undefined,
+        hours: 2,
+        pass: 13,
+        warn: 1,
+        fail: 1,
+        failing: [
+          { name: 'amount_range', status: 'fail' },
+          { name: 'freshness', status: 'warn' },
+        ],
+        indexing_held: true,
+      },
+    );
+    assert.match(await cli(['status'], t.env), /^data quality +run r3: 13 passed, 1 warned, 1 failed on 2 hour\(s\): amount_range \(fail\), freshness \(warn\); indexing held back$/m);
     const missing = await runCli(['quality', '--run', 'nope'], t.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no data-quality results for run nope/);
