@@ -313,15 +313,22 @@ const schemas = {
   },
   QualityResult: {
     type: 'object',
-    description: "One data-quality check's result in one run (check_data_quality): `txpipe quality --format json` prints name, severity, status, observed and threshold.",
+    description:
+      "One data-quality check's result in one run (check_data_quality): `txpipe quality --format json` prints name, severity, status, observed and threshold.",
     required: ['run_id', 'name', 'severity', 'status', 'observed', 'threshold', 'detail', 'hours', 'checked_at'],
     additionalProperties: false,
     properties: {
       run_id: { type: 'string' },
       name: { type: 'string', enum: CHECK_NAMES },
       severity: { type: 'string', enum: ['warn', 'error'] },
-      status: { type: 'string', enum: ['pass', 'warn', 'fail'], description: 'pass, or after the severity of a failed check: warn, or fail (holds indexing back).' },
-      observed: nullable('number', { description: 'What the check measured: failing rows, seconds, a ratio or a robust z-score; null when there was nothing to measure.' }),
+      status: {
+        type: 'string',
+        enum: ['pass', 'warn', 'fail'],
+        description: 'pass, or after the severity of a failed check: warn, or fail (holds indexing back).',
+      },
+      observed: nullable('number', {
+        description: 'What the check measured: failing rows, seconds, a ratio or a robust z-score; null when there was nothing to measure.',
+      }),
       threshold: { type: 'string', description: 'The limit, in words.' },
       detail: nullable('string', { description: 'Offending values or the worst hour; from the data: hostile text, escape it.' }),
       hours: { type: 'integer', minimum: 0, description: 'Event hours the run checked.' },
@@ -423,7 +430,9 @@ export const openApiDocument = {
       get: {
         operationId: 'quality',
         summary: 'Data-quality results of the latest run of the checks (or of `run`), one per check: what `txpipe quality` reads',
-        parameters: [{ name: 'run', in: 'query', description: 'A run id; none: the latest run of the checks.', schema: { type: 'string', maxLength: 1000 } }],
+        parameters: [
+          { name: 'run', in: 'query', description: 'A run id; none: the latest run of the checks.', schema: { type: 'string', maxLength: 1000 } },
+        ],
         responses: { '200': ok('The results ([] when there are none)', { type: 'array', items: ref('QualityResult') }), ...errors },
       },
     },

@@ -343,7 +343,10 @@ test('a failed error check holds indexing back until the checks pass; warn failu
         indexing_held: true,
       },
     );
-    assert.match(await cli(['status'], t.env), /^data quality +run r3: 13 passed, 1 warned, 1 failed on 2 hour\(s\): amount_range \(fail\), freshness \(warn\); indexing held back$/m);
+    assert.match(
+      await cli(['status'], t.env),
+      /^data quality +run r3: 13 passed, 1 warned, 1 failed on 2 hour\(s\): amount_range \(fail\), freshness \(warn\); indexing held back$/m,
+    );
     const missing = await runCli(['quality', '--run', 'nope'], t.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no data-quality results for run nope/);

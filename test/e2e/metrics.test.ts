@@ -143,7 +143,11 @@ test('/metrics after a known ingest and DAG run: counts, lag, run outcome, fresh
     const quality = await readResults(rt.warehouse);
     assert.equal(quality.length, 15);
     for (const r of quality) {
-      assert.equal(sampleValue(m, 'txpipe_quality_check_status', { check: r.name, severity: r.severity }), { pass: 0, warn: 1, fail: 2 }[r.status], r.name);
+      assert.equal(
+        sampleValue(m, 'txpipe_quality_check_status', { check: r.name, severity: r.severity }),
+        { pass: 0, warn: 1, fail: 2 }[r.status],
+        r.name,
+      );
     }
     assert.equal(sampleValue(m, 'txpipe_quality_check_status', { check: 'unique_transaction_id', severity: 'error' }), 0);
     assert.equal(sampleValue(m, 'txpipe_quality_check_observed', { check: 'unique_transaction_id' }), 0);

@@ -91,7 +91,8 @@ test('the API answers what the CLI prints, each answer valid against the OpenAPI
       // The data-quality results of that run, one per check: the CLI prints five of their fields.
       const quality = await get(`${s.url}api/quality`);
       valid('/api/quality', 200, quality.json());
-      const results = quality.json<{ run_id: string; name: string; severity: string; status: string; observed: number | null; threshold: string }[]>();
+      const results =
+        quality.json<{ run_id: string; name: string; severity: string; status: string; observed: number | null; threshold: string }[]>();
       assert.equal(results.length, 15);
       assert.ok(results.every((r) => r.run_id === runsCli[0].run_id));
       assert.deepEqual(
