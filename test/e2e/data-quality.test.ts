@@ -369,6 +369,24 @@ test('a failed error check holds indexing back until the checks pass; warn failu
     assert.equal(search.docs.get('2026-03-01T11:00:00Z')!.total_transactions, 1);
     const pending = await w2.query<{ n: string }>('SELECT count(*)::text AS n FROM quality_pending_hours');
     assert.equal(pending[0]?.n, '0', 'hours that passed leave the queue');
+    // Nothing changed: the next run checks no hour; --full-refresh checks every hour.
+    const idle = await runDag(
+      { warehouse: w2, search, logger: silentLogger },
+      { logicalDate: '2026-03-01T12:00:00Z', runType: 'manual', runId: 'r5', retries: 0, retryDelayMs: 0 },
+    );
+    assert.equal(idle.tasks.find((x) => x.taskId === 'check_data_quality')!.summary!.hours, 0);
+    const full = await runDag(
+      { warehouse: w2, search, logger: silentLogger },
+      { logicalDate: '2026-03-01T13:00:00Z', runType: 'manual', runId: 'r6', fullRefresh: true, retries: 0, retryDelayMs: 0 },
+    );
+    assert.equal(full.state, 'success');
+    assert.deepEqual(
+      (await readResults(w2, 'r6')).filter((r) => r.status !== 'pass').map((r) => [r.name, r.hours, r.observed]),
+      [
+        ['amount_range', 2, 1],
+        ['freshness', 2, (await readResults(w2, 'r6')).find((r) => r.name === 'freshness')!.observed],
+      ],
+    );
   } finally {
     await w2.close();
     await t.cleanup();
