@@ -11,6 +11,7 @@ import { DEFAULT_QUALITY, parseSeverities, type CheckName, type QualitySettings 
 import { readHold, readResults } from '../../src/quality/results.ts';
 import { robustZ } from '../../src/quality/robust-z.ts';
 import { runDag } from '../../src/dag/runner.ts';
+import { ContinuousSteps } from '../../src/run/continuous-steps.ts';
 import { indexHourlyMetrics } from '../../src/transform/index-hourly-metrics.ts';
 import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { publishLines } from '../../src/log/publish.ts';
@@ -298,6 +299,25 @@ test('a failed error check holds indexing back until the checks pass; warn failu
     const alone = await indexHourlyMetrics({ warehouse: w, search, logger: silentLogger, fullRefresh: false, logicalDate: '2026-03-01T10:00:00Z' });
     assert.match(String(alone.skipped), /^held back: data-quality check\(s\) amount_range failed in run r2/);
     assert.equal(search.docs.has('2026-03-01T11:00:00Z'), false);
+    // txpipe run's steps keep hourly_metrics current but send nothing while the hold lasts.
+    await ingest([event(5, { hour: '11' })]);
+    let stepped!: () => void;
+    const firstStep = new Promise<void>((resolve) => {
+      stepped = resolve;
+    });
+    const steps = new ContinuousSteps({ warehouse: w, search, group: 'g', logger: silentLogger, onStep: () => stepped() });
+    const looping = steps.loop();
+    await firstStep;
+    steps.stop();
+    await looping;
+    assert.equal(steps.totals.rowsCleaned, 1);
+    assert.equal(steps.totals.documentsIndexed, 0);
+    assert.equal(steps.totals.errors, 0);
+    const [eleven] = await w.query<{ n: string }>(
+      `SELECT total_transactions::text AS n FROM hourly_metrics WHERE event_hour = '2026-03-01 11:00:00'`,
+    );
+    assert.equal(eleven?.n, '2');
+    assert.equal(search.docs.has('2026-03-01T11:00:00Z'), false);
 
     // The next run checks the held hours again (nothing new came): still failing.
     const again = await run('r3');
@@ -366,7 +386,7 @@ test('a failed error check holds indexing back until the checks pass; warn failu
     const amount = (await readResults(w2)).find((r) => r.name === 'amount_range')!;
     assert.deepEqual([amount.run_id, amount.status, amount.hours], ['r4', 'warn', 2]);
     assert.equal(search.docs.get('2026-03-01T10:00:00Z')!.total_transactions, 3);
-    assert.equal(search.docs.get('2026-03-01T11:00:00Z')!.total_transactions, 1);
+    assert.equal(search.docs.get('2026-03-01T11:00:00Z')!.total_transactions, 2);
     const pending = await w2.query<{ n: string }>('SELECT count(*)::text AS n FROM quality_pending_hours');
     assert.equal(pending[0]?.n, '0', 'hours that passed leave the queue');
     // Nothing changed: the next run checks no hour; --full-refresh checks every hour.
