@@ -12,6 +12,8 @@ import { readHold, readResults } from '../../src/quality/results.ts';
 import { robustZ } from '../../src/quality/robust-z.ts';
 import { runDag } from '../../src/dag/runner.ts';
 import { ContinuousSteps } from '../../src/run/continuous-steps.ts';
+import { renderMetrics } from '../../src/observe/metrics.ts';
+import { parsePrometheus, sampleValue } from '../support/prometheus.ts';
 import { indexHourlyMetrics } from '../../src/transform/index-hourly-metrics.ts';
 import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { publishLines } from '../../src/log/publish.ts';
@@ -295,6 +297,15 @@ test('a failed error check holds indexing back until the checks pass; warn failu
     assert.equal(search.docs.get('2026-03-01T10:00:00Z')!.total_transactions, 2);
     assert.equal(search.docs.has('2026-03-01T11:00:00Z'), false);
     assert.deepEqual(await readHold(w), { runId: 'r2', failed: ['amount_range'] });
+    // /metrics: the failed check as 2, the hold as 1.
+    const page = parsePrometheus(
+      (await renderMetrics({ config: t.config, warehouse: w, log, search, logger: silentLogger, close: async () => {} })).body,
+    );
+    assert.equal(sampleValue(page, 'txpipe_quality_check_status', { check: 'amount_range', severity: 'error' }), 2);
+    assert.equal(sampleValue(page, 'txpipe_quality_check_status', { check: 'freshness', severity: 'warn' }), 1);
+    assert.equal(sampleValue(page, 'txpipe_quality_check_status', { check: 'unique_transaction_id', severity: 'error' }), 0);
+    assert.equal(sampleValue(page, 'txpipe_quality_check_observed', { check: 'amount_range' }), 1);
+    assert.equal(sampleValue(page, 'txpipe_quality_indexing_held'), 1);
     // The index task on its own (an Airflow task cleared by hand, txpipe run's steps) holds back too.
     const alone = await indexHourlyMetrics({ warehouse: w, search, logger: silentLogger, fullRefresh: false, logicalDate: '2026-03-01T10:00:00Z' });
     assert.match(String(alone.skipped), /^held back: data-quality check\(s\) amount_range failed in run r2/);
