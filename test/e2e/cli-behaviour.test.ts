@@ -30,7 +30,11 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       [['status'], { TXPIPE_BATCH_SIZE: '0' }, /TXPIPE_BATCH_SIZE/],
       [['status'], { KAFKA_BROKERS: 'not a broker list' }, /KAFKA_BROKERS: must be host:port/],
       [['status'], { DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must start with postgres/],
-      [['dag', 'run', 'process_kafka_to_postgres'], { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' }, /^txpipe: TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error/],
+      [
+        ['dag', 'run', 'process_kafka_to_postgres'],
+        { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' },
+        /^txpipe: TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error/,
+      ],
       [['quality', '--format', 'yaml'], {}, /--format.*table, json/],
       [['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', 'every minute'], {}, /--schedule/],
       [['no-such-command'], {}, /unknown command/],
