@@ -3,6 +3,7 @@
  * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
  */
 import { z } from 'zod';
+import { DEFAULT_QUALITY, parseSeverities, type QualitySettings } from './quality/settings.ts';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, type EventLimits } from './events/limits.ts';
 import { epochMsOf, parseTimestamp } from './events/timestamp.ts';
@@ -54,6 +55,13 @@ const eventTime = (fallback: string) =>
         return epochMsOf(ts);
       }),
   );
+
+/** A comma-separated list of items, blanks around commas ignored. */
+const list = (item: z.ZodString, what: string) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()))
+    .pipe(z.array(item).min(1, `must list at least one of the ${what}`));
 
 const schema = z.object({
   TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
@@ -116,6 +124,33 @@ const schema = z.object({
   TXPIPE_ALERT_DEAD_LETTER_RATIO: emptyIsUnset(ratio.default(0.01)),
   TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS: emptyIsUnset(int(1, 1_000_000_000).default(100)),
   TXPIPE_ALERT_WEBHOOK_URL: optionalHttpUrl,
+  TXPIPE_QUALITY_ACCEPTED_CURRENCIES: emptyIsUnset(
+    list(z.string().regex(/^[A-Z]{3}$/, 'must be three uppercase letters'), 'currency codes').default(DEFAULT_QUALITY.acceptedCurrencies),
+  ),
+  TXPIPE_QUALITY_ACCEPTED_STATUSES: emptyIsUnset(list(z.string().min(1).max(64), 'statuses').default(DEFAULT_QUALITY.acceptedStatuses)),
+  TXPIPE_QUALITY_AMOUNT_MIN: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.amountMin)),
+  TXPIPE_QUALITY_AMOUNT_MAX: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.amountMax)),
+  TXPIPE_QUALITY_LATENCY_MIN_SECONDS: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.latencyMinSeconds)),
+  TXPIPE_QUALITY_LATENCY_MAX_SECONDS: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.latencyMaxSeconds)),
+  TXPIPE_QUALITY_FRESHNESS_SECONDS: emptyIsUnset(int(1, 31_536_000).default(DEFAULT_QUALITY.freshnessSeconds)),
+  TXPIPE_QUALITY_DEAD_LETTER_RATIO: emptyIsUnset(ratio.default(DEFAULT_QUALITY.deadLetterRatio)),
+  TXPIPE_QUALITY_DEAD_LETTER_MIN_RECORDS: emptyIsUnset(int(1, 1_000_000_000).default(DEFAULT_QUALITY.deadLetterMinRecords)),
+  TXPIPE_QUALITY_VOLUME_DAYS: emptyIsUnset(int(1, 365).default(DEFAULT_QUALITY.volumeDays)),
+  TXPIPE_QUALITY_VOLUME_MIN_DAYS: emptyIsUnset(int(1, 365).default(DEFAULT_QUALITY.volumeMinDays)),
+  TXPIPE_QUALITY_VOLUME_MAX_Z: emptyIsUnset(z.coerce.number().positive().finite().default(DEFAULT_QUALITY.volumeMaxZ)),
+  TXPIPE_QUALITY_SEVERITY: optionalText.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v, c) => {
+        try {
+          return parseSeverities(v);
+        } catch (err) {
+          c.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+  ),
   KIBANA_URL: optionalHttpUrl,
   KIBANA_SPACE: optionalText,
   KIBANA_API_KEY: optionalText,
@@ -224,6 +259,8 @@ export interface Config {
   /** json or pretty; unset = pretty on a terminal, json otherwise. */
   logFormat?: Env['TXPIPE_LOG_FORMAT'];
   alerts: AlertSettings;
+  /** The data-quality checks (src/quality). */
+  quality: QualitySettings;
   dashboards: DashboardsSettings;
   http: HttpSettings;
 }
@@ -277,6 +314,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
   }
+  for (const [lo, hi] of [
+    ['TXPIPE_QUALITY_AMOUNT_MIN', 'TXPIPE_QUALITY_AMOUNT_MAX'],
+    ['TXPIPE_QUALITY_LATENCY_MIN_SECONDS', 'TXPIPE_QUALITY_LATENCY_MAX_SECONDS'],
+    ['TXPIPE_QUALITY_VOLUME_MIN_DAYS', 'TXPIPE_QUALITY_VOLUME_DAYS'],
+  ] as const) {
+    if (e[lo] > e[hi]) throw new ConfigError(`${lo}: must not be above ${hi} (${e[lo]} > ${e[hi]})`);
+  }
   const config: Config = {
     dataDir: e.TXPIPE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
@@ -296,6 +340,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deadLetterRatio: e.TXPIPE_ALERT_DEAD_LETTER_RATIO,
       deadLetterMinRecords: e.TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS,
       webhookUrl: e.TXPIPE_ALERT_WEBHOOK_URL,
+    },
+    quality: {
+      acceptedCurrencies: e.TXPIPE_QUALITY_ACCEPTED_CURRENCIES,
+      acceptedStatuses: e.TXPIPE_QUALITY_ACCEPTED_STATUSES,
+      amountMin: e.TXPIPE_QUALITY_AMOUNT_MIN,
+      amountMax: e.TXPIPE_QUALITY_AMOUNT_MAX,
+      latencyMinSeconds: e.TXPIPE_QUALITY_LATENCY_MIN_SECONDS,
+      latencyMaxSeconds: e.TXPIPE_QUALITY_LATENCY_MAX_SECONDS,
+      freshnessSeconds: e.TXPIPE_QUALITY_FRESHNESS_SECONDS,
+      deadLetterRatio: e.TXPIPE_QUALITY_DEAD_LETTER_RATIO,
+      deadLetterMinRecords: e.TXPIPE_QUALITY_DEAD_LETTER_MIN_RECORDS,
+      volumeDays: e.TXPIPE_QUALITY_VOLUME_DAYS,
+      volumeMinDays: e.TXPIPE_QUALITY_VOLUME_MIN_DAYS,
+      volumeMaxZ: e.TXPIPE_QUALITY_VOLUME_MAX_Z,
+      severity: e.TXPIPE_QUALITY_SEVERITY,
     },
     dashboards: {
       kibana: {

@@ -3,6 +3,7 @@ import { sql } from './sql.ts';
 import type { Runtime } from './runtime.ts';
 import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
+import { countByStatus, readResults } from './quality/results.ts';
 
 export interface Status {
   warehouse: string;
@@ -26,6 +27,35 @@ export interface Status {
   } | null;
   /** `txpipe run` processes seen in the last day: their continuous steps (not DAG runs). */
   continuous: ContinuousRun[];
+  /** The latest run of the data-quality checks (`txpipe quality` has each check), or null before the first. */
+  quality: QualitySummary | null;
+}
+
+export interface QualitySummary {
+  run_id: string;
+  checked_at: string;
+  hours: number;
+  pass: number;
+  warn: number;
+  fail: number;
+  /** Checks that did not pass: the failed `error` ones hold indexing back. */
+  failing: { name: string; status: 'warn' | 'fail' }[];
+  /** Whether indexing is held back (a failed `error` check). */
+  indexing_held: boolean;
+}
+
+async function qualitySummary(rt: Pick<Runtime, 'warehouse'>): Promise<QualitySummary | null> {
+  const results = await readResults(rt.warehouse);
+  if (results.length === 0) return null;
+  const counts = countByStatus(results);
+  return {
+    run_id: results[0]!.run_id,
+    checked_at: results[0]!.checked_at,
+    hours: results[0]!.hours,
+    ...counts,
+    failing: results.flatMap((r) => (r.status === 'pass' ? [] : [{ name: r.name, status: r.status }])),
+    indexing_held: counts.fail > 0,
+  };
 }
 
 export interface ContinuousRun {
@@ -114,6 +144,7 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
       errors: Number(r.errors),
       last_error: r.last_error,
     })),
+    quality: await qualitySummary(rt),
   };
 }
 
@@ -133,7 +164,14 @@ export function statusText(s: Status): string {
       s.consumer.partitions.map((p) => `\n  partition ${p.partition}: position ${p.position}, end ${p.end}, lag ${p.lag}`).join(''),
     `last DAG run        ${run ? `${run.run_id} ${run.state} (${run.duration_seconds.toFixed(2)} s)${run.error ? `: ${run.error}` : ''}` : 'none yet'}`,
     `txpipe run          ${continuousText(s.continuous)}`,
+    `data quality        ${qualityText(s.quality)}`,
   ].join('\n');
+}
+
+function qualityText(q: QualitySummary | null): string {
+  if (!q) return 'not checked yet';
+  const failing = q.failing.map((f) => `${f.name} (${f.status})`).join(', ');
+  return `run ${q.run_id}: ${q.pass} passed, ${q.warn} warned, ${q.fail} failed on ${q.hours} hour(s)${failing ? `: ${failing}` : ''}${q.indexing_held ? '; indexing held back' : ''}`;
 }
 
 function continuousText(runs: ContinuousRun[]): string {

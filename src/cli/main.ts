@@ -25,6 +25,7 @@ import { registerDashboardsCommand } from './dashboards.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerServe } from './serve.ts';
 import { registerDeadLetters } from './dead-letters.ts';
+import { registerQuality } from './quality.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
@@ -43,6 +44,7 @@ registerTask(program);
 registerMetrics(program);
 registerStatus(program);
 registerDeadLetters(program);
+registerQuality(program);
 registerReconcile(program);
 registerMigrate(program);
 registerDemo(program);

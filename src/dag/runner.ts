@@ -10,6 +10,7 @@ import { sql } from '../sql.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { SearchIndex } from '../search/port.ts';
 import type { Logger } from '../observe/logger.ts';
+import type { Config } from '../config.ts';
 import { lockKey } from '../warehouse/lock-key.ts';
 import { withAdvisoryLockWaiting } from '../warehouse/advisory-wait.ts';
 import type { TaskContext, TaskSummary } from '../transform/task-context.ts';
@@ -19,6 +20,8 @@ export interface DagDeps {
   warehouse: Warehouse;
   search?: SearchIndex;
   logger: Logger;
+  /** The data-quality checks' settings (a Runtime's config has them; default: DEFAULT_QUALITY). */
+  config?: Pick<Config, 'quality'>;
   /** Told of every task and run (metrics, alerts: src/observe). */
   observer?: DagObserver;
 }
@@ -183,6 +186,8 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
     logger: log,
     fullRefresh: t.fullRefresh,
     logicalDate: t.logicalDate,
+    runId: t.runId,
+    quality: deps.config?.quality,
   };
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
@@ -200,7 +205,8 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
       // Stored, shown by `dag runs`, `status` and the API: masked before it is written (a URL's password).
       const message = redactError(err);
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, 'failed', message, null]);
-      if (attempt >= policy.retries) {
+      // A failed data-quality check is an answer, not an accident: retrying gives the same one.
+      if (attempt >= policy.retries || (err as { retryable?: boolean }).retryable === false) {
         log.error(`failed after ${attempt + 1} tries: ${message}`);
         return taskEnded(
           deps,

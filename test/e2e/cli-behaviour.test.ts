@@ -35,6 +35,12 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
         { TXPIPE_MAX_EVENT_TIME: 'someday' },
         /^txpipe: TXPIPE_MAX_EVENT_TIME: must be a date YYYY-MM-DD or an RFC 3339 timestamp/,
       ],
+      [
+        ['dag', 'run', 'process_kafka_to_postgres'],
+        { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' },
+        /^txpipe: TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error/,
+      ],
+      [['quality', '--format', 'yaml'], {}, /--format.*table, json/],
       [['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', 'every minute'], {}, /--schedule/],
       [['no-such-command'], {}, /unknown command/],
     ];

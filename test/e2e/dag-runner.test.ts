@@ -177,6 +177,7 @@ test('dag runs lists runs with task states, tries and durations', async () => {
       [
         ['run_transformations', 'success', 1],
         ['refresh_views', 'success', 1],
+        ['check_data_quality', 'success', 1],
         ['index_hourly_metrics_to_elasticsearch', 'skipped', 1],
       ],
     );

@@ -181,3 +181,59 @@ test('the HTTP server binds to loopback on 8080 unless told otherwise; a bad val
       !(err as Error).message.includes('hunter2'),
   );
 });
+
+test('data-quality settings: documented defaults from the generator, lists and severities parsed, a bad value names the setting', () => {
+  const q = loadConfig({}).quality;
+  assert.deepEqual(q.acceptedCurrencies, ['USD', 'EUR', 'GBP', 'JPY', 'INR']);
+  assert.deepEqual(q.acceptedStatuses, ['completed', 'pending', 'failed', 'refunded']);
+  assert.deepEqual([q.amountMin, q.amountMax, q.latencyMinSeconds, q.latencyMaxSeconds], [0, 1_000_000, 0, 86_400]);
+  assert.deepEqual([q.freshnessSeconds, q.deadLetterRatio, q.deadLetterMinRecords], [7200, 0.05, 100]);
+  assert.deepEqual([q.volumeDays, q.volumeMinDays, q.volumeMaxZ], [7, 3, 3.5]);
+  assert.equal(q.severity.unique_transaction_id, 'error');
+  assert.equal(q.severity.amount_range, 'warn');
+
+  const c = loadConfig({
+    TXPIPE_QUALITY_ACCEPTED_CURRENCIES: 'USD, CHF',
+    TXPIPE_QUALITY_ACCEPTED_STATUSES: 'ok',
+    TXPIPE_QUALITY_LATENCY_MIN_SECONDS: '-5',
+    TXPIPE_QUALITY_SEVERITY: 'not_null=warn, accepted_values=error,hourly_volume=error',
+  }).quality;
+  assert.deepEqual(c.acceptedCurrencies, ['USD', 'CHF']);
+  assert.deepEqual(c.acceptedStatuses, ['ok']);
+  assert.equal(c.latencyMinSeconds, -5);
+  assert.deepEqual(
+    [
+      c.severity.not_null_amount,
+      c.severity.not_null_transaction_id,
+      c.severity.accepted_values_status,
+      c.severity.accepted_values_currency,
+      c.severity.hourly_volume,
+      c.severity.freshness,
+    ],
+    ['warn', 'warn', 'error', 'error', 'error', 'warn'],
+  );
+
+  const refused = (env: Record<string, string>, message: string) =>
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) => e instanceof ConfigError && e.message === message,
+    );
+  refused({ TXPIPE_QUALITY_ACCEPTED_CURRENCIES: 'USD,eur' }, 'TXPIPE_QUALITY_ACCEPTED_CURRENCIES: must be three uppercase letters (got "USD,eur")');
+  refused(
+    { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' },
+    'TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error (got "freshness=fatal")',
+  );
+  refused(
+    { TXPIPE_QUALITY_SEVERITY: 'freshness' },
+    'TXPIPE_QUALITY_SEVERITY: expected check=warn|error pairs separated by commas, got "freshness" (got "freshness")',
+  );
+  assert.throws(
+    () => loadConfig({ TXPIPE_QUALITY_SEVERITY: 'nope=warn' }),
+    /^ConfigError: TXPIPE_QUALITY_SEVERITY: unknown check "nope" \(known: not_null, accepted_values, not_null_transaction_id/,
+  );
+  refused(
+    { TXPIPE_QUALITY_AMOUNT_MIN: '10', TXPIPE_QUALITY_AMOUNT_MAX: '5' },
+    'TXPIPE_QUALITY_AMOUNT_MIN: must not be above TXPIPE_QUALITY_AMOUNT_MAX (10 > 5)',
+  );
+  refused({ TXPIPE_QUALITY_VOLUME_MAX_Z: '0' }, 'TXPIPE_QUALITY_VOLUME_MAX_Z: Too small: expected number to be >0 (got "0")');
+});
