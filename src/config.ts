@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
+import { brokersProblem, databaseUrlProblem, dataDirProblem, readableFileProblem } from './config-checks.ts';
+import { redactUrl } from './observe/redact.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -219,16 +221,30 @@ function searchEngine(e: Env): SearchSettings['engine'] | undefined {
   return undefined;
 }
 
+/**
+ * What the schema cannot see: hosts and ports, files that must be readable, the data directory (only
+ * when it is used: no DATABASE_URL). Checked with fs calls before any command opens anything.
+ */
+function checkValues(e: Env): void {
+  const problem =
+    (e.DATABASE_URL ? databaseUrlProblem(e.DATABASE_URL) : dataDirProblem(e.TXPIPE_DATA_DIR)) ??
+    (e.KAFKA_BROKERS ? brokersProblem(e.KAFKA_BROKERS) : undefined) ??
+    (e.KAFKA_BROKERS && e.KAFKA_SSL_CA_FILE ? readableFileProblem('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE) : undefined);
+  if (problem) throw new ConfigError(problem);
+}
+
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    const value = key.endsWith('_URL') ? redactUrl(env[key] ?? '') : (env[key] ?? '');
+    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(value)}`;
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
+  checkValues(e);
   const engine = searchEngine(e);
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
