@@ -33,7 +33,7 @@ export function databaseUrlProblem(url: string): string | undefined {
     if (problem) return problem;
   }
   try {
-    new URL(url);
+    if (host !== '') new URL(url);
   } catch {
     return `${key}: is not a valid URL (characters such as @ : / in the password must be percent-encoded)`;
   }
