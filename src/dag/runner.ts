@@ -124,7 +124,15 @@ export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult
   const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
   const log = deps.logger.child(DAG_ID);
   const locked = await withRunLocks(deps, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh ?? false, true]);
+    await deps.warehouse.query(sql('dag/start_run'), [
+      runId,
+      DAG_ID,
+      o.logicalDate,
+      o.dataIntervalEnd ?? null,
+      o.runType,
+      o.fullRefresh ?? false,
+      true,
+    ]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
     if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
     const tasks: TaskOutcome[] = [];

@@ -198,7 +198,15 @@ test('each manual dag run is its own run; a scheduled logical date run again is 
     // Two manual runs of the same hour, the second a full refresh: two runs, each with its own flag and tries.
     await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', logicalDate], t.env);
     await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', logicalDate, '--full-refresh'], t.env);
-    type Run = { run_id: string; run_type: string; logical_date: string; full_refresh: boolean; started_at: string; ended_at: string; tasks: { try_number: number }[] };
+    type Run = {
+      run_id: string;
+      run_type: string;
+      logical_date: string;
+      full_refresh: boolean;
+      started_at: string;
+      ended_at: string;
+      tasks: { try_number: number }[];
+    };
     const manual = (JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as Run[]).reverse();
     assert.equal(manual.length, 2);
     assert.notEqual(manual[0]!.run_id, manual[1]!.run_id);
