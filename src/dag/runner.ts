@@ -121,7 +121,7 @@ async function withRunLocks<T>(
 
 export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult> {
   const started = performance.now();
-  const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
+  const runId = o.runId ?? (o.runType === 'manual' ? manualRunId() : defaultRunId(o.runType, o.logicalDate));
   const log = deps.logger.child(DAG_ID);
   const locked = await withRunLocks(deps, async () => {
     await deps.warehouse.query(sql('dag/start_run'), [
