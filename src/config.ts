@@ -9,6 +9,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, type EventLimits } from './events/limits.ts'
 import { epochMsOf, parseTimestamp } from './events/timestamp.ts';
 import { redact } from './observe/redact.ts';
 import { postgresTlsSettings } from './warehouse/postgres/tls.ts';
+import { brokersProblem, databaseUrlProblem, dataDirProblem, readableFileProblem } from './config-checks.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -287,6 +288,18 @@ function searchEngine(e: Env): SearchSettings['engine'] | undefined {
   return undefined;
 }
 
+/**
+ * What the schema cannot see: hosts and ports, files that must be readable, the data directory (only
+ * when it is used: no DATABASE_URL). Checked with fs calls before any command opens anything.
+ */
+function checkValues(e: Env): void {
+  const problem =
+    (e.DATABASE_URL ? databaseUrlProblem(e.DATABASE_URL) : dataDirProblem(e.TXPIPE_DATA_DIR)) ??
+    (e.KAFKA_BROKERS ? brokersProblem(e.KAFKA_BROKERS) : undefined) ??
+    (e.KAFKA_BROKERS && e.KAFKA_SSL_CA_FILE ? readableFileProblem('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE) : undefined);
+  if (problem) throw new ConfigError(problem);
+}
+
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -298,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
+  checkValues(e);
   const engine = searchEngine(e);
   if (e.TXPIPE_MIN_EVENT_TIME >= e.TXPIPE_MAX_EVENT_TIME) {
     throw new ConfigError(

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { redact, registerSecrets, secretsOf } from '../observe/redact.ts';
 import { observe, type ObservedRuntime } from '../observe/observer.ts';
-import { openLog, openRuntime, type Runtime } from '../runtime.ts';
+import { openLog, openRuntime, type OpenMode, type Runtime } from '../runtime.ts';
 import type { EventLog } from '../log/port.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { findLocalApi } from '../web/local-api.ts';
@@ -47,8 +47,8 @@ export function commandContext(overrides: Record<string, string | undefined> = {
  * evaluates alerts), and closes it after the webhook deliveries under way have finished or used their
  * tries: a short command does not cut its alerts off.
  */
-export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRuntime) => Promise<T>): Promise<T> {
-  const opened = await openRuntime(ctx.config, ctx.logger);
+export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRuntime) => Promise<T>, mode: OpenMode = 'write'): Promise<T> {
+  const opened = await openRuntime(ctx.config, ctx.logger, mode);
   const rt: ObservedRuntime = Object.assign(opened, { observer: observe(opened) });
   try {
     return await fn(rt);
@@ -77,13 +77,13 @@ export async function withTopic<T>(ctx: CommandContext, fn: (log: EventLog) => P
 }
 
 /**
- * For the read-only commands: the database, or, when another process holds the embedded data directory
+ * For the read-only commands: the database as it is (never created or migrated: NoDataError), or, when another process holds the embedded data directory
  * and serves its local API, that process (the same answers, so the same output).
  */
 export async function withReadSource<T>(ctx: CommandContext, fn: (source: ReadSource) => Promise<T>): Promise<T> {
   let rt: Runtime;
   try {
-    rt = await openRuntime(ctx.config, ctx.logger);
+    rt = await openRuntime(ctx.config, ctx.logger, 'read');
   } catch (err) {
     const api = err instanceof DataDirInUseError ? await findLocalApi(ctx.config.dataDir) : null;
     if (!api) throw err;

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { generateEvents, defaultStart, type GenerateOptions } from '../events/generator.ts';
 import { commandContext, out, withTopic } from './context.ts';
 import { intFlag, isoFlag, numberFlag, ratioFlag } from './flags.ts';
+import { UsageError } from './errors.ts';
 import { progress } from './progress.ts';
 import type { EventLog } from '../log/port.ts';
 import { publishLines } from '../log/publish.ts';
@@ -38,6 +39,9 @@ export function registerGenerate(program: Command): void {
     .option('--events-per-hour <n>', 'event-time density', intFlag(1, 1_000_000_000), 3600)
     .option('--out <file>', 'write NDJSON to this file ("-" for stdout) instead of the topic')
     .action(async (flags: Flags) => {
+      if (flags.duplicateRatio + flags.invalidRatio > 1) {
+        throw new UsageError(`--duplicate-ratio + --invalid-ratio: must not exceed 1 (got ${flags.duplicateRatio} + ${flags.invalidRatio})`);
+      }
       const ctx = commandContext();
       const options: GenerateOptions = {
         count: flags.count,

@@ -8,6 +8,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { MigrationError } from '../warehouse/migrate.ts';
+import { NoDataError, UnreachableError } from '../warehouse/reach.ts';
+import { LogUnreachableError } from '../log/port.ts';
 import { RemoteApiError } from '../web/remote-source.ts';
 import { describeError, UsageError } from './errors.ts';
 import { redact } from '../observe/redact.ts';
@@ -71,10 +73,16 @@ try {
   if (err instanceof CommanderError) {
     // commander already printed its one line ("error: …"); help and version exit 0.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof ConfigError || err instanceof UsageError) {
+  } else if (err instanceof ConfigError || err instanceof UsageError || err instanceof NoDataError) {
     fail(err.message);
     process.exitCode = 2;
-  } else if (err instanceof DataDirInUseError || err instanceof MigrationError || err instanceof RemoteApiError) {
+  } else if (
+    err instanceof DataDirInUseError ||
+    err instanceof MigrationError ||
+    err instanceof RemoteApiError ||
+    err instanceof UnreachableError ||
+    err instanceof LogUnreachableError
+  ) {
     fail(err.message);
     process.exitCode = 1;
   } else {

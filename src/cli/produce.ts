@@ -1,7 +1,8 @@
 /** `txpipe produce`: NDJSON lines, valid or not, published as their exact bytes to the topic, each keyed by its transaction_id. */
 import { redact } from '../observe/redact.ts';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { keyedRecord } from '../events/event-key.ts';
 import type { AppendRecord, EventLog } from '../log/port.ts';
@@ -32,9 +33,10 @@ export function registerProduce(program: Command): void {
     .action(async (flags: { file: string }) => {
       const ctx = commandContext();
       if (flags.file !== '-') {
-        await access(flags.file).catch(() => {
+        await access(flags.file, constants.R_OK).catch(() => {
           throw new UsageError(`--file: cannot read ${flags.file}`);
         });
+        if ((await stat(flags.file)).isDirectory()) throw new UsageError(`--file: ${flags.file} is a directory, not a file`);
       }
       await withTopic(ctx, async (log) => {
         await log.ensureTopic();

@@ -85,8 +85,20 @@ const TRANSFORM_WAIT_MS = 120_000;
  */
 export const TASK_LOCK_WAIT_MS = 15 * 60_000;
 
+/**
+ * A scheduled or backfill run is named after its logical date: running that date again is the same run
+ * with new tries. (A manual run is named after the moment it starts: see manualRunId.)
+ */
 export function defaultRunId(runType: RunType, logicalDate: string): string {
   return `${runType}__${new Date(logicalDate).toISOString()}`;
+}
+
+/**
+ * `dag run`: each one is its own run, named like Airflow's manual runs after when it was triggered
+ * (`manual__2026-09-01T03:04:05.678Z`), whatever its logical date; two in one hour no longer merge.
+ */
+export function manualRunId(now: Date = new Date()): string {
+  return `manual__${now.toISOString()}`;
 }
 
 const lockedMessage = `another run of ${DAG_ID} holds the lock; not starting a second one`;
@@ -113,10 +125,18 @@ async function withRunLocks<T>(
 
 export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult> {
   const started = performance.now();
-  const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
+  const runId = o.runId ?? (o.runType === 'manual' ? manualRunId() : defaultRunId(o.runType, o.logicalDate));
   const log = deps.logger.child(DAG_ID);
   const locked = await withRunLocks(deps, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh ?? false]);
+    await deps.warehouse.query(sql('dag/start_run'), [
+      runId,
+      DAG_ID,
+      o.logicalDate,
+      o.dataIntervalEnd ?? null,
+      o.runType,
+      o.fullRefresh ?? false,
+      true,
+    ]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
     if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
     const tasks: TaskOutcome[] = [];
@@ -246,7 +266,7 @@ export async function runSingleTask(
   const locked = await withRunLocks(
     deps,
     async () => {
-      await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
+      await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh, false]);
       if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
       const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
       const last = TASKS.at(-1)!.id === o.taskId;

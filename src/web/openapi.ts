@@ -128,11 +128,19 @@ const schemas = {
       },
       consumer: {
         type: 'object',
-        required: ['group', 'lag', 'partitions'],
+        required: ['group', 'lag', 'partitions', 'note'],
         additionalProperties: false,
         properties: {
           group: { type: 'string' },
-          lag: { type: 'integer', minimum: 0, description: 'Records in the topic not yet ingested, all partitions.' },
+          lag: {
+            type: ['integer', 'null'],
+            minimum: 0,
+            description: 'Records in the topic not yet ingested, all partitions; null when the broker did not answer (see note).',
+          },
+          note: {
+            type: ['string', 'null'],
+            description: 'Why the lag is 0 or null without being measured: the topic does not exist yet, or the broker did not answer.',
+          },
           partitions: {
             type: 'array',
             items: {

@@ -1,7 +1,8 @@
 /** loadConfig at its own module (src/config.ts; src/index.ts re-exports it), and the rule that settings load without the pipeline. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 
@@ -236,4 +237,51 @@ test('data-quality settings: documented defaults from the generator, lists and s
     'TXPIPE_QUALITY_AMOUNT_MIN: must not be above TXPIPE_QUALITY_AMOUNT_MAX (10 > 5)',
   );
   refused({ TXPIPE_QUALITY_VOLUME_MAX_Z: '0' }, 'TXPIPE_QUALITY_VOLUME_MAX_Z: Too small: expected number to be >0 (got "0")');
+});
+
+test('hosts, ports, sslmode, files and the data directory are checked before anything opens', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'txpipe-config-'));
+  try {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_URL: 'postgres://127.0.0.1:99999/x' }, /^DATABASE_URL: port "99999" is out of range \(1-65535\)$/],
+      [{ DATABASE_URL: 'postgres://127.0.0.1:0/x' }, /^DATABASE_URL: port "0" is out of range/],
+      [{ DATABASE_URL: 'postgres://h:54x2/x' }, /^DATABASE_URL: port "54x2" is out of range/],
+      [{ DATABASE_URL: 'postgres:///x' }, /^DATABASE_URL: has no host/],
+      [{ DATABASE_URL: 'postgres://u:pw@/x' }, /^DATABASE_URL: has no host/],
+      [
+        { DATABASE_URL: 'postgres://u:pw@h/x?sslmode=bogus' },
+        /^DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify \(got "bogus"\)$/,
+      ],
+      [{ DATABASE_URL: 'mysql://u:pw@h/x' }, /^DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\/ \(got "mysql:\/\/u:\*\*\*@h\/x"\)$/],
+      [{ KAFKA_BROKERS: 'host:99999' }, /^KAFKA_BROKERS: port "99999" is out of range \(1-65535\) in "host:99999"$/],
+      [{ KAFKA_BROKERS: 'k1:9092,:9092' }, /^KAFKA_BROKERS: must be host:port/],
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') }, /^KAFKA_SSL_CA_FILE: no such file .*missing\.pem$/],
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SSL_CA_FILE: dir }, /^KAFKA_SSL_CA_FILE: .* is a directory, not a file$/],
+      [{ TXPIPE_DATA_DIR: file }, /^TXPIPE_DATA_DIR: .*a-file is a file, not a directory$/],
+      [{ TXPIPE_DATA_DIR: join(file, 'data') }, /^TXPIPE_DATA_DIR: cannot create .*a-file\/data: .*a-file is a file$/],
+      [{ TXPIPE_DATA_DIR: '/proc/x' }, /^TXPIPE_DATA_DIR: \/proc\/x is on a system filesystem \(proc\)/],
+      [{ TXPIPE_DATA_DIR: '/sys/txpipe' }, /^TXPIPE_DATA_DIR: \/sys\/txpipe is on a system filesystem \(sys\)/],
+    ];
+    for (const [env, message] of bad) {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('pw'),
+        JSON.stringify(env),
+      );
+    }
+    // What is fine: libpq's modes, a socket directory instead of a host, IPv6, a readable CA file,
+    // a data directory yet to be created (nothing is created by loading), and a data directory that
+    // does not matter because DATABASE_URL is set.
+    for (const mode of ['disable', 'prefer', 'require', 'verify-full']) loadConfig({ DATABASE_URL: `postgres://u@h:5432/x?sslmode=${mode}` });
+    loadConfig({ DATABASE_URL: 'postgres://u@/x?host=/var/run/postgresql' });
+    loadConfig({ DATABASE_URL: 'postgresql://u:p%40ss@[::1]:5432/x', KAFKA_BROKERS: '[::1]:9092,k2:19092', KAFKA_SSL_CA_FILE: file });
+    const fresh = join(dir, 'new', 'data');
+    assert.equal(loadConfig({ TXPIPE_DATA_DIR: fresh }).dataDir, fresh);
+    assert.equal(existsSync(join(dir, 'new')), false);
+    assert.equal(loadConfig({ TXPIPE_DATA_DIR: file, DATABASE_URL: 'postgres://h/x' }).databaseUrl, 'postgres://h/x');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

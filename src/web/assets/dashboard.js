@@ -382,9 +382,9 @@ function showStatus(s, pace, alerts) {
   );
   stat(
     'lag',
-    number.format(s.consumer.lag),
-    `${s.consumer.partitions.length} partition${s.consumer.partitions.length === 1 ? '' : 's'}`,
-    s.consumer.lag > 0 ? 'warn' : '',
+    s.consumer.lag === null ? 'unknown' : number.format(s.consumer.lag),
+    s.consumer.note ?? `${s.consumer.partitions.length} partition${s.consumer.partitions.length === 1 ? '' : 's'}`,
+    s.consumer.lag === null ? 'bad' : s.consumer.lag > 0 ? 'warn' : '',
   );
   const stale = pace.last_ingest_at && s.consumer.lag > 0 && Date.now() - Date.parse(pace.last_ingest_at) > LATE_SECONDS * 1000;
   stat('last_ingest', ago(pace.last_ingest_at), pace.last_ingest_at ? `${utcText(pace.last_ingest_at)} UTC` : 'no batch yet', stale ? 'bad' : '');
