@@ -7,9 +7,6 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** libpq's sslmode values, and node-postgres's `no-verify` (TLS without verification). */
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const;
-
 function portProblem(key: string, port: string): string | undefined {
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
     return `${key}: port ${JSON.stringify(port)} is out of range (1-65535)`;
@@ -37,10 +34,7 @@ export function databaseUrlProblem(url: string): string | undefined {
   } catch {
     return `${key}: is not a valid URL (characters such as @ : / in the password must be percent-encoded)`;
   }
-  const sslmode = params.get('sslmode');
-  if (sslmode !== null && !(SSL_MODES as readonly string[]).includes(sslmode)) {
-    return `${key}: sslmode must be one of ${SSL_MODES.join(', ')} (got ${JSON.stringify(sslmode)})`;
-  }
+  // sslmode and the TLS files are checked by postgresTlsSettings (warehouse/postgres/tls.ts).
   return undefined;
 }
 

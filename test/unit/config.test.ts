@@ -252,7 +252,7 @@ test('hosts, ports, sslmode, files and the data directory are checked before any
       [{ DATABASE_URL: 'postgres://u:pw@/x' }, /^DATABASE_URL: has no host/],
       [
         { DATABASE_URL: 'postgres://u:pw@h/x?sslmode=bogus' },
-        /^DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify \(got "bogus"\)$/,
+        /^DATABASE_URL sslmode: must be one of disable, allow, prefer, require, verify-ca, verify-full \(got "bogus"\)$/,
       ],
       [{ DATABASE_URL: 'mysql://u:pw@h/x' }, /^DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\/ \(got "mysql:\/\/u:\*\*\*@h\/x"\)$/],
       [{ KAFKA_BROKERS: 'host:99999' }, /^KAFKA_BROKERS: port "99999" is out of range \(1-65535\) in "host:99999"$/],
