@@ -29,8 +29,12 @@ const PARAM =
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#'"]*):([^\s@/'"]*)@/gi;
 const QUERY_PARAM = new RegExp(`([?&;](?:${PARAM})=)[^&#\\s'"]*`, 'gi');
-/** `password=x` or `password: 'x'` in a libpq conninfo string, a message or a config dump (not inside a URL query: that is QUERY_PARAM). */
-const KEY_VALUE = new RegExp(`(^|[\\s,{(])((?:${PARAM})\\s*[=:]\\s*)("[^"]*"|'[^']*'|[^\\s,;&)}]+)`, 'gi');
+/**
+ * `password=x` or `password: 'x'` in a libpq conninfo string, a message or a config dump (not inside a
+ * URL query: that is QUERY_PARAM). After a colon only a quoted value is taken: prose such as "needs its
+ * token: set TXPIPE_HTTP_TOKEN" stays readable.
+ */
+const KEY_VALUE = new RegExp(`(^|[\\s,{(])((?:${PARAM})\\s*=\\s*|(?:${PARAM})\\s*:\\s*(?=["']))("[^"]*"|'[^']*'|[^\\s,;&)}]+)`, 'gi');
 /** A header's credential, whatever its scheme; and Bearer/ApiKey credentials anywhere (words such as "Basic setup" stay). */
 const AUTH_HEADER = /(authorization["']?\s*[:=]\s*["']?(?:Basic|Bearer|ApiKey|Token|Digest)\s+)[^\s"',;]+/gi;
 const BEARER = /\b(Bearer|ApiKey)\s+[A-Za-z0-9._~+/=-]{8,}/g;

@@ -72,7 +72,7 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       [
         ['status'],
         { DATABASE_URL: 'postgres://u:s3cret@127.0.0.1:1/x?sslmode=bogus' },
-        /^txpipe: DATABASE_URL: sslmode must be one of disable, .* \(got "bogus"\)$/,
+        /^txpipe: DATABASE_URL sslmode: must be one of disable, .* \(got "bogus"\)$/,
       ],
       [['migrate'], { KAFKA_BROKERS: 'host:99999' }, /^txpipe: KAFKA_BROKERS: port "99999" is out of range/],
       [

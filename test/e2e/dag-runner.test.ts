@@ -214,8 +214,8 @@ test('each manual dag run is its own run; a scheduled logical date run again is 
     assert.deepEqual(
       manual.map((r) => [r.run_type, r.logical_date, r.full_refresh, r.tasks.map((x) => x.try_number)]),
       [
-        ['manual', logicalDate, false, [1, 1, 1]],
-        ['manual', logicalDate, true, [1, 1, 1]],
+        ['manual', logicalDate, false, [1, 1, 1, 1]],
+        ['manual', logicalDate, true, [1, 1, 1, 1]],
       ],
     );
     for (const r of manual) {
@@ -239,7 +239,7 @@ test('each manual dag run is its own run; a scheduled logical date run again is 
       assert.equal(scheduled.length, 1);
       assert.equal(scheduled[0]!.run_id, `scheduled__${logicalDate}`);
       assert.equal(scheduled[0]!.full_refresh, true);
-      assert.deepEqual(scheduled[0]!.tries, [1, 2, 1, 2, 1, 2]);
+      assert.deepEqual(scheduled[0]!.tries, [1, 2, 1, 2, 1, 2, 1, 2]);
       assert.ok(new Date(scheduled[0]!.started_at).getTime() > new Date(first!.started_at).getTime(), 'the rerun kept the first start');
     } finally {
       await w2.close();

@@ -182,11 +182,17 @@ test('freshness and dead_letter_rate: pass within their thresholds, fail past th
       Array.from({ length: 95 }, (_, i) => ({ n: 100 + i })),
     );
     for (let i = 0; i < 4; i++)
-      await w.query(`INSERT INTO dead_letters (topic, partition, "offset", payload, reason) VALUES ('t', 0, $1, 'x', 'not json')`, [i]);
+      await w.query(
+        `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason) VALUES ('t', 0, $1, '\\x78', 1, sha256('\\x78'), 'not json')`,
+        [i],
+      );
     const ok = (await check(w)).get('dead_letter_rate')!;
     assert.deepEqual([ok.status, ok.observed], ['pass', 4 / 99]);
     for (let i = 4; i < 10; i++)
-      await w.query(`INSERT INTO dead_letters (topic, partition, "offset", payload, reason) VALUES ('t', 0, $1, 'x', 'not json')`, [i]);
+      await w.query(
+        `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason) VALUES ('t', 0, $1, '\\x78', 1, sha256('\\x78'), 'not json')`,
+        [i],
+      );
     const high = (await check(w)).get('dead_letter_rate')!;
     assert.deepEqual([high.status, high.observed], ['warn', 10 / 105]);
     // Too few records to judge: never fails.

@@ -39,6 +39,7 @@ describe('redact by shape', () => {
   test('libpq conninfo and key: value forms', () => {
     assert.equal(redact('host=db user=app password=hunter22 dbname=w'), 'host=db user=app password=*** dbname=w');
     assert.equal(redact("config { password: 'hunter 22', user: 'x' }"), "config { password: ***, user: 'x' }");
+    assert.equal(redact('needs its token: set TXPIPE_HTTP_TOKEN'), 'needs its token: set TXPIPE_HTTP_TOKEN');
   });
 
   test('Authorization header credentials', () => {
