@@ -7,13 +7,13 @@
 -- serialise here.
 -- Called through src/ingest/sql/record-bookkeeping.ts, which names the parameters:
 -- $1 topic, $2 group; $3-$6 dead letters; $7-$9 duplicates; $10-$12 positions (also the ranges stored);
--- $13 whether the batch displaced stored rows.
+-- $13 whether the batch displaced stored rows; $14 the dead letters' record timestamps.
 WITH ranges AS (
   INSERT INTO changed_ranges (log_partition, first_offset, next_offset, replaces)
   SELECT p, f, n, $13::boolean FROM unnest($10::int[], $11::bigint[], $12::bigint[]) AS r(p, f, n)
 ), dead AS (
-  INSERT INTO dead_letters (topic, partition, "offset", payload, reason)
-  SELECT $1, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[])
+  INSERT INTO dead_letters (topic, partition, "offset", payload, reason, log_timestamp_ms)
+  SELECT $1, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $14::bigint[])
   ON CONFLICT DO NOTHING
 ), dupes AS (
   INSERT INTO duplicate_events (topic, partition, "offset", transaction_id)

@@ -4,6 +4,7 @@
  * and it is deterministic and independent of the process time zone.
  */
 import { parseAmount } from './amount.ts';
+import { amountFromMinor, amountMinorOf, merchantIdOf, schemaVersionOf } from './schema-v2.ts';
 import { formatEpochMs, parseTimestamp } from './timestamp.ts';
 
 /** One row of `transactions`, every value as the text PostgreSQL accepts for its column. */
@@ -15,6 +16,8 @@ export interface RawRow {
   status: string;
   event_time: string;
   processing_time: string;
+  /** schema_version 2 only (optional there); null otherwise. */
+  merchant_id: string | null;
 }
 
 export type Validation = { ok: true; row: RawRow } | { ok: false; reason: string };
@@ -152,8 +155,9 @@ function shortMessage(e: unknown): string {
 }
 
 /**
- * Validates one message. `recordTimestampMs` (the Kafka record timestamp, or the log's append
- * time) becomes processing_time when the event has none (absent or null).
+ * Validates one message, by its schema_version (schema-v2.ts: absent is 1). `recordTimestampMs` (the
+ * Kafka record timestamp, or the log's append time) becomes processing_time when the event has none
+ * (absent or null).
  */
 export function validateEvent(payload: string, recordTimestampMs: number): Validation {
   if (typeof payload !== 'string') return fail('not JSON: payload is not text');
@@ -170,6 +174,9 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
   const obj = parsed as Record<string, unknown>;
+  const sv = obj.schema_version;
+  const version = schemaVersionOf(sv, typeof sv === 'number' ? valueSourceOfTopLevelKey(payload, 'schema_version') : null);
+  if (!version.ok) return fail(version.reason);
 
   if (missing(obj, 'transaction_id')) return fail('missing field transaction_id');
   const transactionId = uuid(obj.transaction_id);
@@ -179,20 +186,36 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
   const userId = uuid(obj.user_id);
   if (userId === null) return fail('invalid user_id: not a UUID');
 
-  if (missing(obj, 'amount')) return fail('missing field amount');
-  let rawAmount = obj.amount;
-  if (typeof rawAmount === 'number') {
-    // The exact source text, never the float: `12.50` stays 12.50, 0.1234567890123456789 stays exact.
-    rawAmount = valueSourceOfTopLevelKey(payload, 'amount') ?? amountViaReviver(payload);
+  // Version 1 carries `amount`, version 2 `amount_minor` (read here, turned into an amount once the currency is known).
+  let amount = '';
+  let minor = '';
+  if (version.value === 1) {
+    if (missing(obj, 'amount')) return fail('missing field amount');
+    let rawAmount = obj.amount;
+    if (typeof rawAmount === 'number') {
+      // The exact source text, never the float: `12.50` stays 12.50, 0.1234567890123456789 stays exact.
+      rawAmount = valueSourceOfTopLevelKey(payload, 'amount') ?? amountViaReviver(payload);
+    }
+    if (typeof rawAmount !== 'string') return fail('invalid amount: amount is not a decimal number');
+    const parsed = parseAmount(rawAmount);
+    if (!parsed.ok) return fail(`invalid amount: ${parsed.reason}`);
+    amount = parsed.value;
+  } else {
+    if (Object.hasOwn(obj, 'amount')) return fail('invalid amount: schema_version 2 carries amount_minor instead of amount');
+    const m = amountMinorOf(obj.amount_minor, typeof obj.amount_minor === 'number' ? valueSourceOfTopLevelKey(payload, 'amount_minor') : null);
+    if (!m.ok) return fail(m.reason);
+    minor = m.value;
   }
-  if (typeof rawAmount !== 'string') return fail('invalid amount: amount is not a decimal number');
-  const amount = parseAmount(rawAmount);
-  if (!amount.ok) return fail(`invalid amount: ${amount.reason}`);
 
   if (missing(obj, 'currency')) return fail('missing field currency');
   const currency = obj.currency;
   if (typeof currency !== 'string' || currency.length !== 3 || !CURRENCY.test(currency)) {
     return fail('invalid currency: must be three uppercase letters');
+  }
+  if (version.value === 2) {
+    const a = amountFromMinor(minor, currency);
+    if (!a.ok) return fail(a.reason);
+    amount = a.value;
   }
 
   if (missing(obj, 'status')) return fail('missing field status');
@@ -223,16 +246,20 @@ export function validateEvent(payload: string, recordTimestampMs: number): Valid
     if (processingTime === null) return fail('invalid processing_time: not an RFC 3339 timestamp');
   }
 
+  const merchant = version.value === 2 ? merchantIdOf(obj.merchant_id) : { ok: true as const, value: null };
+  if (!merchant.ok) return fail(merchant.reason);
+
   return {
     ok: true,
     row: {
       transaction_id: transactionId,
       user_id: userId,
-      amount: amount.value,
+      amount,
       currency,
       status,
       event_time: eventTime,
       processing_time: processingTime,
+      merchant_id: merchant.value,
     },
   };
 }

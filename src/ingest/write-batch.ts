@@ -188,7 +188,7 @@ function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readonly numb
 function deadLetterRows(p: PreparedBatch, dead: readonly number[]) {
   return dead.map((i) => {
     const d = p.dead.get(i)!;
-    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: storableText(d.payload), reason: d.reason };
+    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: storableText(d.payload), reason: d.reason, timestampMs: p.timestamps[i]! };
   });
 }
 

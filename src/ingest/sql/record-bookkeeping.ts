@@ -9,6 +9,8 @@ export interface DeadLetterRow {
   /** The payload as storable text (see warehouse/storable-text.ts). */
   payload: string;
   reason: string;
+  /** The record's timestamp (ms since the epoch): with the position, its order key should a replay make it valid. */
+  timestampMs: number;
 }
 
 export interface DuplicateRow {
@@ -52,6 +54,7 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
     b.positions.map((p) => p.firstOffset.toString()),
     b.positions.map((p) => p.nextOffset.toString()),
     b.replaces,
+    b.deadLetters.map((d) => String(Math.floor(d.timestampMs))),
   ]);
   return advanced.length;
 }
