@@ -18,6 +18,8 @@ import { silentLogger } from '../../src/observe/logger.ts';
 import { reconcileAll } from '../../src/reconcile.ts';
 import { replayDeadLetters, type ReplaySummary } from '../../src/dead-letters/replay.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
+import { connectWarehouse } from '../../src/runtime.ts';
+import { migrate, readMigrations } from '../../src/warehouse/migrate.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const USER = '10000000-0000-4000-8000-000000000001';
@@ -190,6 +192,48 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
       await w2.close();
     }
   } finally {
+    await t.cleanup();
+  }
+});
+
+test('dead letters stored before migration 0010 take their record timestamp from the embedded log, or else their received_at', async () => {
+  const t = await freshTarget();
+  const w = await connectWarehouse(t.config);
+  try {
+    await migrate(
+      w,
+      readMigrations().filter((m) => m.version < 10),
+    );
+    const log = new EmbeddedEventLog(w, t.config.topic);
+    const a = v2(20, 1999, 'USD', 10);
+    const b = v2(21, 5, 'KWD', 10);
+    await publishLines(log, [a]);
+    // As the release before 0010 stored them: one from the embedded log, one as from a Kafka partition the log does not hold.
+    await w.query(
+      `INSERT INTO dead_letters (topic, partition, "offset", payload, reason, received_at)
+       VALUES ($1, 0, 1, $2, 'unknown schema_version 2', now()), ($1, 3, 7, $3, 'unknown schema_version 2', '2026-03-01 12:00:00.250+00')`,
+      [t.config.topic, a, b],
+    );
+    await migrate(w);
+    const [appended] = await w.query<{ ms: string }>(`SELECT floor(extract(epoch FROM appended_at) * 1000)::bigint::text AS ms FROM txpipe_log`);
+    assert.deepEqual(await w.query('SELECT partition, log_timestamp_ms::text AS ts FROM dead_letters ORDER BY 1'), [
+      { partition: 0, ts: appended!.ms },
+      { partition: 3, ts: null },
+    ]);
+    const r = await replayDeadLetters(w, { topic: t.config.topic });
+    assert.deepEqual([r.rows, r.stillInvalid], [2, 0]);
+    // The order key's timestamp, and processing_time (the events have none), are the record's time or else received_at.
+    assert.deepEqual(
+      await w.query(
+        'SELECT log_partition, log_timestamp_ms::text AS ts, floor(extract(epoch FROM processing_time) * 1000)::bigint::text AS processing_ms FROM transactions ORDER BY 1',
+      ),
+      [
+        { log_partition: 0, ts: appended!.ms, processing_ms: appended!.ms },
+        { log_partition: 3, ts: String(Date.UTC(2026, 2, 1, 12, 0, 0, 250)), processing_ms: String(Date.UTC(2026, 2, 1, 12, 0, 0, 250)) },
+      ],
+    );
+  } finally {
+    await w.close();
     await t.cleanup();
   }
 });
