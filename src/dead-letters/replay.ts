@@ -90,7 +90,7 @@ export async function replayDeadLetters(warehouse: Warehouse, o: ReplayOptions):
           ...(l.currentReason !== null ? { reason: l.currentReason } : {}),
         });
       }
-      if (letters.length < limit) break;
+      // No early stop on a short chunk: a concurrent replay may have moved some of the letters it locked.
     }
     await finishReplay(tx, replayId, counts);
     const summary: ReplaySummary = {

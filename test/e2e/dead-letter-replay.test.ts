@@ -109,8 +109,12 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
     assert.deepEqual(counts(await replayDeadLetters(w, { topic: t.config.topic, dryRun: true, chunk: 2 })), counts(dry));
     assert.deepEqual(counts(await replayDeadLetters(w, { topic: t.config.topic, dryRun: true, reason: 'SCHEMA_VERSION 2' })), [5, 4, 1, 1, 0, 0]);
 
-    const r = await replayDeadLetters(w, { topic: t.config.topic });
+    // Two replays at once (two connections on PostgreSQL): the letters are moved once.
+    const both = await Promise.all([replayDeadLetters(w, { topic: t.config.topic }), replayDeadLetters(w, { topic: t.config.topic })]);
+    both.sort((x, y) => y.rows - x.rows);
+    const r = both[0]!;
     assert.deepEqual(counts(r), counts(dry));
+    assert.deepEqual(counts(both[1]!), [4, 0, 0, 0, 3, 1]);
     assert.deepEqual(r.hours, ['2026-03-01 10:00:00', '2026-03-01 11:00:00', '2026-03-01 12:00:00', '2026-03-01 13:00:00']);
     assert.deepEqual(
       r.letters.map((l) => [l.id, l.outcome, l.transaction_id ?? l.reason]),
@@ -140,7 +144,10 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
       'the letter that lost, and the stored row the replay displaced',
     );
     assert.deepEqual(
-      await w.query('SELECT "offset"::int AS "offset", outcome, reason, payload IS NOT NULL AS kept FROM replayed_dead_letters ORDER BY 1'),
+      await w.query(
+        'SELECT "offset"::int AS "offset", outcome, reason, payload IS NOT NULL AS kept FROM replayed_dead_letters WHERE replay_id = $1 ORDER BY 1',
+        [r.replay_id],
+      ),
       [2, 3, 4, 5, 6, 8, 9, 10, 11].map((o) => ({
         offset: o,
         outcome: r.letters.find((l) => l.id === `transactions/0/${o}`)!.outcome,
@@ -185,7 +192,7 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
       const now = JSON.parse(await state(w2));
       const was = JSON.parse(settled);
       assert.deepEqual(now.slice(0, 4), was.slice(0, 4), 'rows, dead letters, duplicates and queued ranges unchanged');
-      assert.equal(now[4][0].n, was[4][0].n + 4, 'the second replay recorded what it examined, no more');
+      assert.equal(now[4][0].n, was[4][0].n + 4, 'the last replay recorded what it examined, no more');
       const again2 = await reconcileAll({ warehouse: w2, log: new EmbeddedEventLog(w2, t.config.topic), config: t.config });
       assert.ok(again2.ok, JSON.stringify(again2.checks));
     } finally {
