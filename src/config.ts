@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, type EventLimits } from './events/limits.ts';
+import { epochMsOf, parseTimestamp } from './events/timestamp.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -34,6 +36,22 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const ratio = z.coerce.number().min(0).max(1);
 /** For the newer numeric settings: an empty value is unset (its default), not zero. */
 const emptyIsUnset = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t);
+/** A UTC date `YYYY-MM-DD` (its midnight) or an RFC 3339 date-time, as ms since the epoch. */
+const eventTime = (fallback: string) =>
+  emptyIsUnset(
+    z
+      .string()
+      .trim()
+      .default(fallback)
+      .transform((s, ctx) => {
+        const ts = parseTimestamp(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
+        if (ts === null) {
+          ctx.addIssue({ code: 'custom', message: 'must be a date YYYY-MM-DD or an RFC 3339 timestamp (years 0001-9999)' });
+          return z.NEVER;
+        }
+        return epochMsOf(ts);
+      }),
+  );
 
 const schema = z.object({
   TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
@@ -65,6 +83,9 @@ const schema = z.object({
   TXPIPE_CONSUMER_GROUP: z.string().min(1).default('txpipe-ingest'),
   KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
   TXPIPE_BATCH_SIZE: int(1, 100_000).default(10_000),
+  TXPIPE_MAX_MESSAGE_BYTES: emptyIsUnset(int(1024, 64 * 1024 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES)),
+  TXPIPE_MIN_EVENT_TIME: eventTime('1970-01-01'),
+  TXPIPE_MAX_EVENT_TIME: eventTime('2100-01-01'),
   ELASTICSEARCH_URL: optionalUrl,
   ELASTICSEARCH_API_KEY: optionalText,
   ELASTICSEARCH_USERNAME: optionalText,
@@ -184,6 +205,8 @@ export interface Config {
   topic: string;
   group: string;
   batchSize: number;
+  /** What a message must be before its fields are read: size, and the window for event and processing times. */
+  events: EventLimits;
   kafka?: KafkaSettings;
   search?: SearchSettings;
   schedule: string;
@@ -230,6 +253,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const engine = searchEngine(e);
+  if (e.TXPIPE_MIN_EVENT_TIME >= e.TXPIPE_MAX_EVENT_TIME) {
+    throw new ConfigError(
+      `TXPIPE_MIN_EVENT_TIME must be before TXPIPE_MAX_EVENT_TIME (got ${JSON.stringify(env.TXPIPE_MIN_EVENT_TIME ?? '1970-01-01')} and ${JSON.stringify(env.TXPIPE_MAX_EVENT_TIME ?? '2100-01-01')})`,
+    );
+  }
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
   }
@@ -239,6 +267,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     topic: e.TXPIPE_TOPIC,
     group: e.TXPIPE_CONSUMER_GROUP,
     batchSize: e.TXPIPE_BATCH_SIZE,
+    events: { maxMessageBytes: e.TXPIPE_MAX_MESSAGE_BYTES, minEventTimeMs: e.TXPIPE_MIN_EVENT_TIME, maxEventTimeMs: e.TXPIPE_MAX_EVENT_TIME },
     schedule: e.TXPIPE_SCHEDULE,
     taskRetries: e.TXPIPE_TASK_RETRIES,
     retryDelayMs: e.TXPIPE_RETRY_DELAY_MS,

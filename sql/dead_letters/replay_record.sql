@@ -10,7 +10,7 @@ WITH items AS (
   INSERT INTO replayed_dead_letters (replay_id, topic, partition, "offset", outcome, transaction_id, reason, current_reason, payload,
                                      log_timestamp_ms, received_at)
   SELECT $1::bigint, d.topic, d.partition, d."offset", u.outcome, u.transaction_id, d.reason, u.current_reason,
-         CASE WHEN u.outcome IN ('row', 'duplicate') THEN convert_to(d.payload, 'UTF8') END,
+         CASE WHEN u.outcome IN ('row', 'duplicate') THEN d.payload END,
          u.ts, d.received_at
   FROM unnest($3::int[], $4::bigint[], $5::text[], $6::uuid[], $7::text[], $8::bigint[]) AS u(p, o, outcome, transaction_id, current_reason, ts)
   JOIN dead_letters AS d ON d.topic = $2 AND d.partition = u.p AND d."offset" = u.o

@@ -1,9 +1,10 @@
 /**
  * `txpipe dead-letters list|show|replay`: the messages that were not valid events, for people, and
  * taking the ones the current rules accept (dead-letters/replay.ts). Payloads are
- * whatever a producer sent, so everything from them is printed safely: control characters, invisible
- * and direction-changing characters and invalid text are written as escapes (a terminal never gets an
- * escape sequence from a payload), and a long payload is cut with a note of its size.
+ * whatever a producer sent, so everything from them is printed safely: a payload that is not UTF-8 is
+ * shown with \xNN escapes, control characters, invisible and direction-changing characters are written
+ * as escapes (a terminal never gets an escape sequence from a payload), and a long payload is cut with
+ * a note of its size.
  */
 import type { Command } from 'commander';
 import { parseDeadLetterId, type DeadLetter, type DeadLetterSummary } from '../web/dead-letters.ts';
@@ -63,6 +64,15 @@ export function deadLettersTable(rows: DeadLetterSummary[]): string {
   );
 }
 
+/** What the payload line says beside the size: how it is shown, and whether only its start was kept. */
+function payloadNotes(d: DeadLetter, cut: boolean): string {
+  const notes: string[] = [];
+  if (d.payload_encoding === 'escaped') notes.push('not UTF-8, shown with \\xNN escapes');
+  if (d.payload_kept_bytes < d.payload_bytes) notes.push(`only the first ${d.payload_kept_bytes} bytes kept`);
+  if (cut) notes.push(`cut after the first ${SHOW_CHARS} characters (--format json prints it whole)`);
+  return notes.map((n) => `, ${n}`).join('');
+}
+
 export function deadLetterText(d: DeadLetter): string {
   const payload = printable(d.payload, SHOW_CHARS);
   return [
@@ -72,7 +82,8 @@ export function deadLetterText(d: DeadLetter): string {
     `offset       ${d.offset}`,
     `received_at  ${d.received_at}`,
     `reason       ${printable(d.reason).text}`,
-    `payload      ${d.payload_bytes} bytes${payload.cut ? `, cut after the first ${SHOW_CHARS} characters (--format json prints it whole)` : ''}`,
+    `sha256       ${d.payload_sha256}`,
+    `payload      ${d.payload_bytes} bytes${payloadNotes(d, payload.cut)}`,
     payload.cut ? `${payload.text}…` : payload.text,
   ].join('\n');
 }
@@ -84,7 +95,7 @@ export function replayText(r: ReplaySummary): string {
       (r.reason_filter !== null ? ` whose reason contains "${short(r.reason_filter, 200)}"` : ''),
     `  ${would} ${r.rows} into transactions (${r.displaced} displacing a later-sorting stored delivery, now a duplicate)`,
     `  ${would} ${r.duplicates} to duplicates (an earlier delivery of their transaction_id wins)`,
-    `  ${r.stillInvalid} still invalid, ${r.skipped} skipped (can never be valid: too large or not UTF-8)`,
+    `  ${r.stillInvalid} still invalid, ${r.skipped} skipped (can never be valid: cut for their size, or not UTF-8)`,
   ];
   if (r.hours.length > 0) {
     const queued = r.dry_run ? 'hours that would be queued for the next run' : 'hours queued for the next run';
@@ -129,7 +140,12 @@ export function registerDeadLetters(program: Command): void {
     .action(async (flags: { reason?: string; dryRun?: boolean; format: 'text' | 'json' }) => {
       const ctx = commandContext();
       await withRuntime(ctx, async (rt) => {
-        const r = await replayDeadLetters(rt.warehouse, { topic: rt.log.topic, reason: flags.reason || undefined, dryRun: flags.dryRun === true });
+        const r = await replayDeadLetters(rt.warehouse, {
+          topic: rt.log.topic,
+          reason: flags.reason || undefined,
+          dryRun: flags.dryRun === true,
+          limits: ctx.config.events,
+        });
         out(flags.format === 'json' ? JSON.stringify(r, null, 2) : replayText(r));
       });
     });

@@ -79,6 +79,7 @@ export function registerDemo(program: Command): void {
             search: rt.search,
             group: rt.config.group,
             batchSize: rt.config.batchSize,
+            limits: rt.config.events,
             signal: ctx.signal,
             logger,
           }),

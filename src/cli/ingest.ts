@@ -25,6 +25,7 @@ export function registerIngest(program: Command): void {
             log: rt.log,
             group: rt.config.group,
             batchSize: rt.config.batchSize,
+            limits: rt.config.events,
             untilIdle: !!flags.untilIdle,
             signal: ctx.signal,
             logger: ctx.logger.child('ingest'),

@@ -1,10 +1,10 @@
-/** `txpipe produce`: NDJSON lines, valid or not, published as they are to the topic, each keyed by its transaction_id. */
+/** `txpipe produce`: NDJSON lines, valid or not, published as their exact bytes to the topic, each keyed by its transaction_id. */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { keyedRecord } from '../events/event-key.ts';
 import type { AppendRecord, EventLog } from '../log/port.ts';
+import { byteLines } from './byte-lines.ts';
 import { commandContext, out, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 
@@ -38,7 +38,8 @@ export function registerProduce(program: Command): void {
       await withRuntime(ctx, async (rt) => {
         await rt.log.ensureTopic();
         const input = flags.file === '-' ? process.stdin : createReadStream(flags.file);
-        const lines = createInterface({ input, crlfDelay: Infinity });
+        // Bytes, never decoded: a line that is not UTF-8 reaches the log exactly as it is in the file.
+        const lines = byteLines(input);
         const report = (line: string) => process.stderr.write(`${line}\n`);
         let chunk: Chunk = { lines: [], records: [] };
         let read = 0;

@@ -35,6 +35,7 @@ export function registerRun(program: Command): void {
               search: rt.search,
               group: rt.config.group,
               batchSize: rt.config.batchSize,
+              limits: rt.config.events,
               untilIdle: !!flags.untilIdle,
               signal: ctx.signal,
               logger: ctx.logger,

@@ -7,7 +7,10 @@ export interface StoredDeadLetter {
   partition: number;
   offset: bigint;
   reason: string;
+  /** The message's exact bytes; its first KiB only when `truncated`. */
   payload: Uint8Array;
+  /** It was refused for its size and only the start of it was kept. */
+  truncated: boolean;
   /** The record timestamp (ms since the epoch), or for letters stored without it their received_at. */
   timestampMs: number;
 }
@@ -17,15 +20,20 @@ export async function readDeadLetters(
   tx: Queryable,
   q: { topic: string; reason: string | undefined; after: { partition: number; offset: bigint }; limit: number },
 ): Promise<StoredDeadLetter[]> {
-  const rows = await tx.query<{ partition: number; offset: string; reason: string; payload: Uint8Array; log_timestamp_ms: number }>(
-    sql('dead_letters/replay_read'),
-    [q.topic, q.reason ?? null, q.after.partition, q.after.offset.toString(), q.limit],
-  );
+  const rows = await tx.query<{
+    partition: number;
+    offset: string;
+    reason: string;
+    payload: Uint8Array;
+    truncated: boolean;
+    log_timestamp_ms: number;
+  }>(sql('dead_letters/replay_read'), [q.topic, q.reason ?? null, q.after.partition, q.after.offset.toString(), q.limit]);
   return rows.map((r) => ({
     partition: r.partition,
     offset: BigInt(r.offset),
     reason: r.reason,
     payload: r.payload,
+    truncated: r.truncated,
     timestampMs: r.log_timestamp_ms,
   }));
 }

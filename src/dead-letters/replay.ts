@@ -9,9 +9,13 @@
  * still counts every record once, and a second replay finds nothing to move. The new rows' log positions
  * are queued for run_transformations, so the next DAG run or `run` step cleans them and updates their hours.
  *
- * One transaction: a replay happens whole or not at all; `dryRun` runs the same and rolls it back.
+ * Letters that can never be valid (refused for their size, so only their first KiB was kept; not
+ * UTF-8) are skipped, counted and recorded, never validated. One transaction: a replay happens whole or
+ * not at all; `dryRun` runs the same and rolls it back.
  */
-import { MAX_PAYLOAD_BYTES } from '../events/event.ts';
+import { isUtf8 } from 'node:buffer';
+import { DEFAULT_LIMITS, type EventLimits } from '../events/limits.ts';
+import { NOT_UTF8 } from '../events/message.ts';
 import { hoursOf, duplicateRows, storeFirstDeliveries } from '../ingest/write-batch.ts';
 import { BatchPreparer, DEAD, DUPLICATE, ROW } from '../ingest/prepare-batch.ts';
 import { idText } from '../ingest/id-set.ts';
@@ -36,6 +40,8 @@ export interface ReplayOptions {
   dryRun?: boolean;
   /** Letters read and written per round trip (one transaction either way). */
   chunk?: number;
+  /** The current rules' message size limit and time window, as the ingest has them (config.events). */
+  limits?: EventLimits;
 }
 
 /** At most this many letters are listed in a summary (the counts cover all). */
@@ -62,9 +68,13 @@ class DryRun extends Error {
   }
 }
 
-/** Why a stored payload can never become a valid event, whatever the rules; null when it may. */
-function neverValid(payload: Uint8Array): string | null {
-  if (payload.length > MAX_PAYLOAD_BYTES) return 'payload too large';
+/**
+ * Why a stored dead letter can never become a valid event, whatever the rules; null when it may. A
+ * message refused for its size kept only its first KiB; one that is not UTF-8 stays so.
+ */
+function neverValid(l: StoredDeadLetter): string | null {
+  if (l.truncated) return 'message too large: only its first KiB was kept';
+  if (!isUtf8(l.payload)) return NOT_UTF8;
   return null;
 }
 
@@ -80,7 +90,7 @@ export async function replayDeadLetters(warehouse: Warehouse, o: ReplayOptions):
       const letters = await readDeadLetters(tx, { topic: o.topic, reason: o.reason, after, limit });
       if (letters.length === 0) break;
       after = { partition: letters.at(-1)!.partition, offset: letters.at(-1)!.offset };
-      const outcomes = await replayChunk(tx, replayId, o.topic, letters, counts, hours);
+      const outcomes = await replayChunk(tx, replayId, o.topic, letters, o.limits ?? DEFAULT_LIMITS, counts, hours);
       for (const l of outcomes) {
         if (listed.length >= LISTED_LETTERS) break;
         listed.push({
@@ -119,16 +129,17 @@ async function replayChunk(
   replayId: string,
   topic: string,
   letters: readonly StoredDeadLetter[],
+  limits: EventLimits,
   counts: ReplayCounts,
   hours: Set<string>,
 ): Promise<LetterOutcome[]> {
   const outcomes: LetterOutcome[] = [];
-  const preparer = new BatchPreparer(letters.length);
+  const preparer = new BatchPreparer(letters.length, limits);
   /** Index in the prepared batch → the letter's outcome slot. */
   const slots: number[] = [];
   for (const l of letters) {
     counts.examined++;
-    const never = neverValid(l.payload);
+    const never = neverValid(l);
     const outcome: LetterOutcome = {
       partition: l.partition,
       offset: l.offset,

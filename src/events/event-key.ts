@@ -4,6 +4,7 @@
  * readable id (not JSON, no UUID) gets no key and is spread over the partitions; the ingest makes
  * it a dead letter anyway.
  */
+import { isUtf8 } from 'node:buffer';
 import type { AppendRecord } from '../log/port.ts';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -34,8 +35,13 @@ export function transactionKey(line: string): string | undefined {
   return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : undefined;
 }
 
-/** A line as the record to append: the payload as it is, keyed by its transaction_id when it has one. */
-export function keyedRecord(line: string): AppendRecord {
-  const key = transactionKey(line);
+/**
+ * A line as the record to append: the payload as it is (text, or exact bytes), keyed by its
+ * transaction_id when it has one. Bytes that are not UTF-8 get no key (the ingest refuses them anyway).
+ */
+export function keyedRecord(line: string | Uint8Array): AppendRecord {
+  const text =
+    typeof line === 'string' ? line : isUtf8(line) ? Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8') : undefined;
+  const key = text === undefined ? undefined : transactionKey(text);
   return key === undefined ? { value: line } : { key, value: line };
 }

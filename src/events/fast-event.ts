@@ -13,8 +13,9 @@
  */
 import type { CopyWriter } from '../warehouse/copy-text.ts';
 import * as ascii from './ascii.ts';
-import { MAX_PAYLOAD_BYTES, MAX_STATUS_LENGTH } from './event.ts';
-import { civilFromDays, daysFromCivil, daysInMonth, epochHourOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
+import { MAX_STATUS_LENGTH } from './event.ts';
+import { DEFAULT_LIMITS, type EventLimits } from './limits.ts';
+import { civilFromDays, daysFromCivil, daysInMonth, epochMsOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
 
 // This module's own constants, which V8 compiles in as immediates (an imported binding is loaded at each use; see ascii.ts).
 const { TAB, LF, CR, SPACE, QUOTE, PLUS, COMMA, MINUS, DOT, DIGIT_0, DIGIT_9, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE } = ascii;
@@ -320,9 +321,10 @@ function latin1(s: Uint8Array, a: number, b: number): string {
  * A timestamp at s[a, b) written as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC); returns its epoch hour, or
  * BAIL when it is no timestamp. `YYYY-MM-DDTHH:MM:SS[.f…]` followed by nothing, `Z` or `±HH:MM` is
  * read here, the same way parseTimestamp reads it; other spellings (no seconds, `±HHMM`, `±HH`) go
- * through parseTimestamp. `date` is scratch for civilFromDays.
+ * through parseTimestamp. `date` is scratch for civilFromDays. A time whose minute is not wholly inside
+ * [minMs, maxMs) bails (the reference path decides at the boundary, and says why).
  */
-function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: number[]): number {
+function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: number[], minMs: number, maxMs: number): number {
   const len = b - a;
   if (len >= 19 && s[a + 4] === MINUS && s[a + 7] === MINUS && s[a + 13] === COLON && s[a + 16] === COLON) {
     const sep = s[a + 10];
@@ -370,6 +372,7 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: num
     ) {
       // Minutes since the epoch in UTC; the seconds and fraction are the same in any offset.
       const total = daysFromCivil(y, mo, d) * 1440 + h * 60 + mi - offsetMin;
+      if (total * 60_000 < minMs || total * 60_000 + 60_000 > maxMs) return BAIL;
       w.ensure(26);
       if (offsetMin === 0) {
         w.bytes(s, a, a + 10);
@@ -400,8 +403,10 @@ function timestamp(s: Uint8Array, a: number, b: number, w: CopyWriter, date: num
   }
   const parsed = parseTimestamp(latin1(s, a, b));
   if (parsed === null) return BAIL;
+  const ms = epochMsOf(parsed);
+  if (ms < minMs || ms >= maxMs) return BAIL;
   w.text(parsed);
-  return epochHourOf(parsed);
+  return Math.floor(ms / 3_600_000);
 }
 
 /** The date scratch encodeEventFast hands to timestamp(): civilFromDays' [year, month, day]. */
@@ -420,9 +425,10 @@ export function encodeEventFast(
   w: CopyWriter,
   ids: Uint32Array,
   idAt: number,
+  limits: EventLimits = DEFAULT_LIMITS,
 ): number {
   const n = to - from;
-  const found = n > MAX_PAYLOAD_BYTES ? null : scan(s, from, to);
+  const found = n > limits.maxMessageBytes ? null : scan(s, from, to);
   if (found === null) return BAIL;
   const { kind, start, end } = found;
   if (kind[SCHEMA_VERSION] !== ABSENT) return BAIL;
@@ -457,12 +463,15 @@ export function encodeEventFast(
   w.byte(TAB);
   w.bytes(s, start[STATUS]!, end[STATUS]!);
   w.byte(TAB);
-  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w, civil);
+  const minMs = limits.minEventTimeMs;
+  const maxMs = limits.maxEventTimeMs;
+  const hour = timestamp(s, start[EVENT_TIME]!, end[EVENT_TIME]!, w, civil, minMs, maxMs);
   if (hour === BAIL) return rollback(w, mark);
   w.byte(TAB);
   if (pt === STRING) {
-    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w, civil) === BAIL) return rollback(w, mark);
+    if (timestamp(s, start[PROCESSING_TIME]!, end[PROCESSING_TIME]!, w, civil, minMs, maxMs) === BAIL) return rollback(w, mark);
   } else {
+    if (!(recordTimestampMs >= minMs && recordTimestampMs < maxMs)) return rollback(w, mark);
     let text: string;
     try {
       text = formatEpochMs(recordTimestampMs);

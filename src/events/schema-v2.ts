@@ -45,7 +45,7 @@ export function amountMinorOf(value: unknown, source: string | null): Result<str
   const notInteger = { ok: false as const, reason: 'invalid amount_minor: must be a non-negative integer' };
   if (typeof value !== 'number' || source === null) return notInteger;
   const parsed = parseAmount(source);
-  if (!parsed.ok) return parsed.reason === 'amount out of range' ? outOfRange() : notInteger;
+  if (!parsed.ok) return parsed.reason.startsWith('amount out of range') ? outOfRange() : notInteger;
   const minor = parsed.value;
   if (minor.includes('.')) return notInteger;
   if (minor.length > MAX_AMOUNT_MINOR_TEXT.length || (minor.length === MAX_AMOUNT_MINOR_TEXT.length && minor > MAX_AMOUNT_MINOR_TEXT)) {

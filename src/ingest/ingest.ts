@@ -10,6 +10,7 @@
  * bounded, so a wrong address fails in seconds instead of waiting forever.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventLimits } from '../events/limits.ts';
 import type { EventLog } from '../log/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import { backoffMs, isOutage, OutageLog, outageServer } from '../observe/outage.ts';
@@ -35,6 +36,8 @@ export interface IngestOptions {
   onBatch?: (outcome: BatchOutcome, totals: IngestTotals) => void;
   /** Tries of a batch that meets a concurrent writer (deadlock, serialization, lock timeout, racing insert). */
   attempts?: number;
+  /** Message size limit and event time window (config `events`); the defaults of events/limits.ts when left out. */
+  limits?: EventLimits;
 }
 
 export type IngestTotals = Pick<BatchOutcome, 'received' | 'alreadyApplied' | 'inserted' | 'replaced' | 'duplicates' | 'deadLetters'> & {
@@ -128,7 +131,7 @@ async function ingestOnce(o: IngestOptions, committed: (outcome: BatchOutcome) =
         return new Map([...stored].filter(([p]) => partitions.includes(p)));
       },
     },
-    new BatchPreparer(o.batchSize),
+    new BatchPreparer(o.batchSize, o.limits),
   );
   let failure: unknown;
   try {

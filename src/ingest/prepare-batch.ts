@@ -8,8 +8,9 @@
  */
 import { isMarkedAsUntransferable } from 'node:worker_threads';
 import type { RecordSink } from '../log/port.ts';
-import { validateEvent } from '../events/event.ts';
 import { BAIL, encodeEventFast } from '../events/fast-event.ts';
+import { DEFAULT_LIMITS, type EventLimits } from '../events/limits.ts';
+import { type DeadPayload, deadPayload, validateMessage } from '../events/message.ts';
 import { epochHourOf } from '../events/timestamp.ts';
 import { CopyWriter } from '../warehouse/copy-text.ts';
 import { compareDeliveries } from './delivery-order.ts';
@@ -47,8 +48,8 @@ export interface PreparedBatch {
   rows: number;
   /** Lines in `copy`: more than `rows` when a row was displaced after its line was written. */
   lines: number;
-  /** DEAD records: why, and the payload as text. */
-  dead: Map<number, { reason: string; payload: string }>;
+  /** DEAD records: why, and what the dead letter keeps of the message (its bytes, size and SHA-256). */
+  dead: Map<number, { reason: string } & DeadPayload>;
   /** Lowest and highest offset per partition. */
   ranges: Map<number, { min: bigint; max: bigint }>;
 }
@@ -86,17 +87,18 @@ function grown(p: PreparedBatch): PreparedBatch {
  * per record, `cut` where a batch ends. One per ingest: it reuses its scratch id table between batches.
  */
 export class BatchPreparer implements RecordSink<PreparedBatch> {
-  readonly #decoder = new TextDecoder('utf-8'); // replaces invalid sequences (U+FFFD), never throws
   readonly #capacity: number;
+  readonly #limits: EventLimits;
   /** The batch's ROW records by transaction_id: id → record index. */
   #seen: IdTable;
   #lineGuess = 256;
   #p!: PreparedBatch;
   #w!: CopyWriter;
 
-  /** `capacity`: the expected records per batch (a batch may grow past it). */
-  constructor(capacity = 1024) {
+  /** `capacity`: the expected records per batch (a batch may grow past it); `limits`: message size and time window. */
+  constructor(capacity = 1024, limits: EventLimits = DEFAULT_LIMITS) {
     this.#capacity = Math.max(1, capacity);
+    this.#limits = limits;
     this.#seen = new IdTable(this.#capacity);
     this.#begin();
   }
@@ -136,15 +138,16 @@ export class BatchPreparer implements RecordSink<PreparedBatch> {
     w.byte(9);
     w.integer(timestamp);
     w.byte(9);
-    // The fast path writes the event's fields (or nothing, when it bails); the reference path says why not.
-    let hour = encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4);
+    // The size before anything else; then the fast path writes the event's fields (or nothing, when it
+    // bails: it takes only ASCII, so what it accepts is valid UTF-8); the reference path says why not.
+    const limits = this.#limits;
+    let hour = value.length > limits.maxMessageBytes ? BAIL : encodeEventFast(value, 0, value.length, timestamp, w, p.ids, i * 4, limits);
     if (hour === BAIL) {
-      const payload = this.#decoder.decode(value);
-      const v = validateEvent(payload, timestamp);
+      const v = validateMessage(value, timestamp, limits);
       if (!v.ok) {
         w.length = lineStart;
         p.kinds[i] = DEAD;
-        p.dead.set(i, { reason: v.reason, payload });
+        p.dead.set(i, { reason: v.reason, ...deadPayload(value, limits) });
         return;
       }
       idWords(v.row.transaction_id, p.ids, i * 4);

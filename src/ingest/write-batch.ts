@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hourOfEpochHour } from '../events/timestamp.ts';
 import type { ConsumerKey } from '../warehouse/consumer-offsets.ts';
 import type { Tx, Warehouse } from '../warehouse/port.ts';
-import { storableText } from '../warehouse/storable-text.ts';
 import { isConflict } from '../warehouse/transient.ts';
 import { compareDeliveries, LOSES, UNKNOWN, WINS, type Verdict } from './delivery-order.ts';
 import { ABSENT, idText, type IdTable, type RecentIds } from './id-set.ts';
@@ -215,7 +214,15 @@ export function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readon
 function deadLetterRows(p: PreparedBatch, dead: readonly number[]) {
   return dead.map((i) => {
     const d = p.dead.get(i)!;
-    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: storableText(d.payload), reason: d.reason, timestampMs: p.timestamps[i]! };
+    return {
+      partition: p.partitions[i]!,
+      offset: p.offsets[i]!,
+      payload: d.payload,
+      size: d.size,
+      sha256: d.sha256,
+      reason: d.reason,
+      timestampMs: p.timestamps[i]!,
+    };
   });
 }
 

@@ -68,10 +68,10 @@ export interface Subscription<B> extends AsyncIterable<LogBatch<B>> {
   close(): Promise<void>;
 }
 
-/** A record to append: the payload as it is, valid or not. */
+/** A record to append: the payload as it is, valid or not; bytes are published exactly (text as UTF-8). */
 export interface AppendRecord {
   key?: string;
-  value: string;
+  value: string | Uint8Array;
 }
 
 /** What an append could not publish: the record's index in the call, and the log's reason. */

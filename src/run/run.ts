@@ -7,6 +7,7 @@
  */
 import { runIngest, type IngestTotals } from '../ingest/ingest.ts';
 import type { BatchOutcome } from '../ingest/write-batch.ts';
+import type { EventLimits } from '../events/limits.ts';
 import type { EventLog } from '../log/port.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { SearchIndex } from '../search/port.ts';
@@ -19,6 +20,8 @@ export interface RunPipelineOptions {
   search?: SearchIndex;
   group: string;
   batchSize: number;
+  /** Message size limit and event time window (config `events`). */
+  limits?: EventLimits;
   /** Stop once caught up (after a last step) instead of following. */
   untilIdle?: boolean;
   signal?: AbortSignal;
@@ -49,6 +52,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineTot
       log: o.log,
       group: o.group,
       batchSize: o.batchSize,
+      limits: o.limits,
       untilIdle: o.untilIdle ?? false,
       signal: o.signal,
       logger: o.logger.child('ingest'),

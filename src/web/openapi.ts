@@ -35,6 +35,13 @@ const limitParam = (def: number, max: number) => ({
   schema: { type: 'integer', minimum: 1, maximum: max, default: def },
 });
 
+const payloadEncoding = {
+  type: 'string',
+  enum: ['utf8', 'escaped'],
+  description:
+    'utf8: the payload is valid UTF-8 and shown as its text; escaped: it is not, and is shown with printable ASCII as it is, a backslash doubled and every other byte as \\xNN.',
+};
+
 const schemas = {
   Error: {
     type: 'object',
@@ -260,7 +267,20 @@ const schemas = {
   DeadLetterSummary: {
     type: 'object',
     description: 'A message that is not a valid event, with the start of its payload.',
-    required: ['id', 'topic', 'partition', 'offset', 'received_at', 'reason', 'payload_bytes', 'payload_preview', 'payload_truncated'],
+    required: [
+      'id',
+      'topic',
+      'partition',
+      'offset',
+      'received_at',
+      'reason',
+      'payload_bytes',
+      'payload_kept_bytes',
+      'payload_sha256',
+      'payload_preview',
+      'payload_encoding',
+      'payload_truncated',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string', description: 'topic/partition/offset, what `txpipe dead-letters show` takes.' },
@@ -269,14 +289,37 @@ const schemas = {
       offset: { type: 'string', pattern: '^\\d+$' },
       received_at: dateTime,
       reason: { type: 'string' },
-      payload_bytes: { type: 'integer', minimum: 0, description: 'Size of the whole payload in UTF-8 bytes.' },
-      payload_preview: { type: 'string', description: 'The first 200 characters of the payload, as stored: hostile text, escape it.' },
-      payload_truncated: { type: 'boolean' },
+      payload_bytes: { type: 'integer', minimum: 0, description: 'Size of the whole message in bytes.' },
+      payload_kept_bytes: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Bytes stored: fewer than payload_bytes for a message refused for its size (its first KiB is kept).',
+      },
+      payload_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the whole message.' },
+      payload_preview: {
+        type: 'string',
+        description: 'The first 200 characters of the stored payload, shown as payload_encoding says: hostile text, escape it.',
+      },
+      payload_encoding: payloadEncoding,
+      payload_truncated: { type: 'boolean', description: 'Whether the preview is shorter than the stored payload.' },
     },
   },
   DeadLetter: {
     type: 'object',
-    required: ['id', 'topic', 'partition', 'offset', 'received_at', 'reason', 'payload_bytes', 'payload'],
+    required: [
+      'id',
+      'topic',
+      'partition',
+      'offset',
+      'received_at',
+      'reason',
+      'payload_bytes',
+      'payload_kept_bytes',
+      'payload_sha256',
+      'payload',
+      'payload_encoding',
+      'payload_base64',
+    ],
     additionalProperties: false,
     properties: {
       id: { type: 'string' },
@@ -285,8 +328,12 @@ const schemas = {
       offset: { type: 'string', pattern: '^\\d+$' },
       received_at: dateTime,
       reason: { type: 'string' },
-      payload_bytes: { type: 'integer', minimum: 0 },
-      payload: { type: 'string', description: 'The whole payload as stored (invalid UTF-8 became U+FFFD at ingest; NUL is written \\u0000).' },
+      payload_bytes: { type: 'integer', minimum: 0, description: 'Size of the whole message in bytes.' },
+      payload_kept_bytes: { type: 'integer', minimum: 0, description: 'Bytes stored (the first KiB of a message refused for its size).' },
+      payload_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the whole message.' },
+      payload: { type: 'string', description: 'The stored payload, shown as payload_encoding says: hostile text, escape it.' },
+      payload_encoding: payloadEncoding,
+      payload_base64: { type: 'string', contentEncoding: 'base64', description: "The stored payload's exact bytes." },
     },
   },
   Alert: {

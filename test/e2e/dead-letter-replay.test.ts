@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli } from '../support/cli.ts';
-import { freshTarget } from '../support/target.ts';
+import { freshTarget, type Target } from '../support/target.ts';
 import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { publishLines } from '../../src/log/publish.ts';
 import { runIngest } from '../../src/ingest/ingest.ts';
@@ -49,8 +49,10 @@ const MESSAGES = [
   v2(6, 1, 'USD', 12, { schema_version: 9 }), // 8 H: unknown to both
   'not json', //  9: invalid to both
   v2(7, 1, 'XAU', 12), // 10: XAU has no minor unit: invalid to both
-  `{"pad":"${'x'.repeat(70_000)}"}`, // 11: too large: can never be valid, skipped
+  `{"pad":"${'x'.repeat(70_000)}"}`, // 11: over TXPIPE_MAX_MESSAGE_BYTES (4096 here): only its first KiB is kept, skipped
 ];
+/** Offset 12: not UTF-8, so it can never be valid: skipped. */
+const NOT_UTF8 = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]);
 const V2_OFFSETS = [2, 3, 4, 5, 6];
 
 /**
@@ -58,16 +60,22 @@ const V2_OFFSETS = [2, 3, 4, 5, 6];
  * ("unknown schema_version 2"), everything else as now. Done by ingesting them unreadable, then giving
  * the log and the dead letters back their real payloads and the old reason.
  */
-async function ingestAsTheOldRelease(w: Warehouse, topic: string, group: string): Promise<void> {
-  const log = new EmbeddedEventLog(w, topic);
+async function ingestAsTheOldRelease(w: Warehouse, t: Target): Promise<void> {
+  const log = new EmbeddedEventLog(w, t.config.topic);
   await publishLines(
     log,
     MESSAGES.map((m, i) => (V2_OFFSETS.includes(i + 1) ? `old release: ${m}` : m)),
   );
-  await runIngest({ warehouse: w, log, group, batchSize: 1000, untilIdle: true, logger: silentLogger });
+  await log.append([{ value: NOT_UTF8 }]);
+  await runIngest({ warehouse: w, log, group: t.config.group, batchSize: 1000, untilIdle: true, logger: silentLogger, limits: t.config.events });
   for (const o of V2_OFFSETS) {
-    await w.query('UPDATE txpipe_log SET payload = $2 WHERE "offset" = $1', [o, MESSAGES[o - 1]]);
-    await w.query(`UPDATE dead_letters SET payload = $2, reason = 'unknown schema_version 2' WHERE "offset" = $1`, [o, MESSAGES[o - 1]]);
+    await w.query(`UPDATE txpipe_log SET payload = convert_to($2, 'UTF8') WHERE "offset" = $1`, [o, MESSAGES[o - 1]]);
+    await w.query(
+      `UPDATE dead_letters SET payload = convert_to($2, 'UTF8'), payload_size = octet_length(convert_to($2, 'UTF8')),
+              payload_sha256 = sha256(convert_to($2, 'UTF8')), reason = 'unknown schema_version 2'
+       WHERE "offset" = $1`,
+      [o, MESSAGES[o - 1]],
+    );
   }
 }
 
@@ -86,35 +94,43 @@ async function state(w: Warehouse): Promise<string> {
 const policy = { runType: 'manual' as const, retries: 0, retryDelayMs: 0 };
 
 test('replay after a rule change: now-valid dead letters become rows first-wins, a dry run and a second replay change nothing, reconcile balances', async () => {
-  const t = await freshTarget();
+  const t = await freshTarget({ TXPIPE_MAX_MESSAGE_BYTES: '4096' });
   try {
     const w = await t.open();
     const log = new EmbeddedEventLog(w, t.config.topic);
     const reconcile = () => reconcileAll({ warehouse: w, log, config: t.config });
-    await ingestAsTheOldRelease(w, t.config.topic, t.config.group);
+    await ingestAsTheOldRelease(w, t);
     assert.equal((await runDag({ warehouse: w, logger: silentLogger }, { logicalDate: '2026-03-01T14:00:00Z', ...policy })).state, 'success');
     const before = await reconcile();
     assert.ok(before.ok, JSON.stringify(before.checks));
-    assert.deepEqual([before.raw_transactions, before.dead_letters, before.duplicates], [2, 9, 0]);
+    assert.deepEqual([before.raw_transactions, before.dead_letters, before.duplicates], [2, 10, 0]);
+    const storedReasons = new Map(
+      (await w.query<{ offset: number; reason: string }>('SELECT "offset"::int AS "offset", reason FROM dead_letters')).map((d) => [
+        d.offset,
+        d.reason,
+      ]),
+    );
 
     // A dry run reports and stores nothing.
     const snapshot = await state(w);
-    const dry = await replayDeadLetters(w, { topic: t.config.topic, dryRun: true });
+    const replay = (o: { dryRun?: boolean; chunk?: number; reason?: string } = {}) =>
+      replayDeadLetters(w, { topic: t.config.topic, limits: t.config.events, ...o });
+    const dry = await replay({ dryRun: true });
     assert.equal(await state(w), snapshot);
     const counts = (r: ReplaySummary) => [r.examined, r.rows, r.displaced, r.duplicates, r.stillInvalid, r.skipped];
-    assert.deepEqual(counts(dry), [9, 4, 1, 1, 3, 1]);
+    assert.deepEqual(counts(dry), [10, 4, 1, 1, 3, 2]);
     assert.equal(dry.replay_id, null);
     assert.equal((await w.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letter_replays'))[0]!.n, 0);
     // Chunks of two letters, and the reason filter.
-    assert.deepEqual(counts(await replayDeadLetters(w, { topic: t.config.topic, dryRun: true, chunk: 2 })), counts(dry));
-    assert.deepEqual(counts(await replayDeadLetters(w, { topic: t.config.topic, dryRun: true, reason: 'SCHEMA_VERSION 2' })), [5, 4, 1, 1, 0, 0]);
+    assert.deepEqual(counts(await replay({ dryRun: true, chunk: 2 })), counts(dry));
+    assert.deepEqual(counts(await replay({ dryRun: true, reason: 'SCHEMA_VERSION 2' })), [5, 4, 1, 1, 0, 0]);
 
     // Two replays at once (two connections on PostgreSQL): the letters are moved once.
-    const both = await Promise.all([replayDeadLetters(w, { topic: t.config.topic }), replayDeadLetters(w, { topic: t.config.topic })]);
+    const both = await Promise.all([replay(), replay()]);
     both.sort((x, y) => y.rows - x.rows);
     const r = both[0]!;
     assert.deepEqual(counts(r), counts(dry));
-    assert.deepEqual(counts(both[1]!), [4, 0, 0, 0, 3, 1]);
+    assert.deepEqual(counts(both[1]!), [5, 0, 0, 0, 3, 2]);
     assert.deepEqual(r.hours, ['2026-03-01 10:00:00', '2026-03-01 11:00:00', '2026-03-01 12:00:00', '2026-03-01 13:00:00']);
     assert.deepEqual(
       r.letters.map((l) => [l.id, l.outcome, l.transaction_id ?? l.reason]),
@@ -127,7 +143,8 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
         ['transactions/0/8', 'still-invalid', 'unknown schema_version 9'],
         ['transactions/0/9', 'still-invalid', r.letters[6]!.reason],
         ['transactions/0/10', 'still-invalid', 'invalid currency: XAU has no ISO 4217 minor unit (needed for amount_minor)'],
-        ['transactions/0/11', 'skipped', 'payload too large'],
+        ['transactions/0/11', 'skipped', 'message too large: only its first KiB was kept'],
+        ['transactions/0/12', 'skipped', 'not UTF-8: the message holds an invalid UTF-8 byte sequence'],
       ],
     );
     assert.match(r.letters[6]!.reason!, /^not JSON/);
@@ -148,16 +165,10 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
         'SELECT "offset"::int AS "offset", outcome, reason, payload IS NOT NULL AS kept FROM replayed_dead_letters WHERE replay_id = $1 ORDER BY 1',
         [r.replay_id],
       ),
-      [2, 3, 4, 5, 6, 8, 9, 10, 11].map((o) => ({
+      [2, 3, 4, 5, 6, 8, 9, 10, 11, 12].map((o) => ({
         offset: o,
         outcome: r.letters.find((l) => l.id === `transactions/0/${o}`)!.outcome,
-        reason: V2_OFFSETS.includes(o)
-          ? 'unknown schema_version 2'
-          : o === 8
-            ? 'unknown schema_version 9'
-            : o === 11
-              ? 'payload too large'
-              : r.letters.find((l) => l.id === `transactions/0/${o}`)!.reason,
+        reason: storedReasons.get(o),
         kept: V2_OFFSETS.includes(o),
       })),
     );
@@ -166,7 +177,7 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
 
     // Before the next run: every record is still counted once; the changed hours wait for the run.
     const between = await reconcile();
-    assert.deepEqual([between.balanced, between.raw_transactions, between.dead_letters, between.duplicates], [true, 5, 4, 2]);
+    assert.deepEqual([between.balanced, between.raw_transactions, between.dead_letters, between.duplicates], [true, 5, 5, 2]);
     assert.ok(between.checks.find((c) => c.name === 'transactions_clean')!.pending_hours > 0);
 
     // The next DAG run cleans the replayed rows; its totals are the sums written out here.
@@ -183,16 +194,16 @@ test('replay after a rule change: now-valid dead letters become rows first-wins,
     const settled = await state(w);
     await w.close();
     const again = JSON.parse(await cli(['dead-letters', 'replay', '--format', 'json'], t.env)) as ReplaySummary;
-    assert.deepEqual(counts(again), [4, 0, 0, 0, 3, 1]);
+    assert.deepEqual(counts(again), [5, 0, 0, 0, 3, 2]);
     assert.deepEqual(again.hours, []);
     const text = await cli(['dead-letters', 'replay', '--dry-run'], t.env);
-    assert.match(text, /^dry run \(nothing stored\): examined 4 dead letter\(s\) of topic transactions\n {2}would move 0 into transactions/);
+    assert.match(text, /^dry run \(nothing stored\): examined 5 dead letter\(s\) of topic transactions\n {2}would move 0 into transactions/);
     const w2 = await t.open();
     try {
       const now = JSON.parse(await state(w2));
       const was = JSON.parse(settled);
       assert.deepEqual(now.slice(0, 4), was.slice(0, 4), 'rows, dead letters, duplicates and queued ranges unchanged');
-      assert.equal(now[4][0].n, was[4][0].n + 4, 'the last replay recorded what it examined, no more');
+      assert.equal(now[4][0].n, was[4][0].n + 5, 'the last replay recorded what it examined, no more');
       const again2 = await reconcileAll({ warehouse: w2, log: new EmbeddedEventLog(w2, t.config.topic), config: t.config });
       assert.ok(again2.ok, JSON.stringify(again2.checks));
     } finally {
@@ -217,8 +228,9 @@ test('dead letters stored before migration 0010 take their record timestamp from
     await publishLines(log, [a]);
     // As the release before 0010 stored them: one from the embedded log, one as from a Kafka partition the log does not hold.
     await w.query(
-      `INSERT INTO dead_letters (topic, partition, "offset", payload, reason, received_at)
-       VALUES ($1, 0, 1, $2, 'unknown schema_version 2', now()), ($1, 3, 7, $3, 'unknown schema_version 2', '2026-03-01 12:00:00.250+00')`,
+      `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason, received_at)
+       SELECT $1, p, o, convert_to(m, 'UTF8'), octet_length(convert_to(m, 'UTF8')), sha256(convert_to(m, 'UTF8')), 'unknown schema_version 2', r
+       FROM (VALUES (0, 1, $2, now()), (3, 7, $3, '2026-03-01 12:00:00.250+00'::timestamptz)) AS l(p, o, m, r)`,
       [t.config.topic, a, b],
     );
     await migrate(w);

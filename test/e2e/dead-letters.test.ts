@@ -78,7 +78,7 @@ test('dead-letters list and show: newest first, by reason, by ID, every payload 
     assert.doesNotMatch(shown, RAW_CONTROL);
     assert.match(
       shown,
-      /^id {11}transactions\/0\/3\ntopic {8}transactions\npartition {4}0\noffset {7}3\nreceived_at {2}\S+Z\nreason {7}.+\npayload {6}\d+ bytes\n/,
+      /^id {11}transactions\/0\/3\ntopic {8}transactions\npartition {4}0\noffset {7}3\nreceived_at {2}\S+Z\nreason {7}.+\nsha256 {7}[0-9a-f]{64}\npayload {6}\d+ bytes\n/,
     );
     assert.ok(shown.trimEnd().endsWith('\\u001b[2J\\u001b[31mred\\u001b[0m \\u202egnp.exe\\u202c bell\\u0007 \\ufffd'), shown);
     const longShown = await cli(['dead-letters', 'show', '0:4'], t.env);

@@ -1,4 +1,4 @@
-/** Tests internals: the CLI's flag parsers and output formats, COPY text, storable text, lock keys and error lines. */
+/** Tests internals: the CLI's flag parsers and output formats, COPY text, lock keys and error lines. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
@@ -6,7 +6,6 @@ import { intFlag, isoFlag, ratioFlag } from '../../src/cli/flags.ts';
 import { CopyWriter } from '../../src/warehouse/copy-text.ts';
 import { table } from '../../src/cli/table.ts';
 import { metricsCsv, metricsJson } from '../../src/cli/format-metrics.ts';
-import { storableText } from '../../src/warehouse/storable-text.ts';
 import { lockKey } from '../../src/warehouse/lock-key.ts';
 
 test('flag parsers accept good values and name the problem otherwise', () => {
@@ -65,9 +64,7 @@ test('metrics JSON keeps total_amount exact; CSV and tables line up', () => {
   );
 });
 
-test('NUL never reaches PostgreSQL text; lock keys are stable', () => {
-  assert.equal(storableText('a\u0000b'), 'a\\u0000b');
-  assert.equal(storableText('plain'), 'plain');
+test('lock keys are stable', () => {
   assert.equal(lockKey('dag:process_kafka_to_postgres'), lockKey('dag:process_kafka_to_postgres'));
   assert.notEqual(lockKey('a'), lockKey('b'));
 });

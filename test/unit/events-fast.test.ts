@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEvent } from '../../src/events/event.ts';
 import { BAIL, encodeEventFast } from '../../src/events/fast-event.ts';
+import { DEFAULT_LIMITS, type EventLimits } from '../../src/events/limits.ts';
 import { epochHourOf } from '../../src/events/timestamp.ts';
 import { generateEvents } from '../../src/events/generator.ts';
 import { Prng } from '../../src/events/prng.ts';
@@ -15,6 +16,12 @@ import { idWords } from '../../src/ingest/id-set.ts';
 import { CopyWriter } from '../../src/warehouse/copy-text.ts';
 
 const RECORD_MS = Date.UTC(2026, 2, 1, 0, 0, 9, 250);
+/** Every time the calendar code handles (years 0001-9999): the byte path's conversions, edge to edge. */
+const ALL_YEARS: EventLimits = {
+  ...DEFAULT_LIMITS,
+  minEventTimeMs: Date.parse('0001-01-01T00:00:00Z'),
+  maxEventTimeMs: Date.parse('9999-12-31T23:59:59.999Z') + 1,
+};
 
 interface Result {
   fast: boolean;
@@ -39,13 +46,13 @@ function inPlainView(bytes: Uint8Array): Uint8Array {
 }
 
 /** Checks one payload; returns whether the fast path took it. */
-function check(bytes: Uint8Array, recordMs = RECORD_MS, pack = inBuffer): Result {
+function check(bytes: Uint8Array, recordMs = RECORD_MS, pack = inBuffer, limits = ALL_YEARS): Result {
   const w = new CopyWriter(256);
   w.text('prefix\n'); // the fast path appends after what is there, and leaves it alone on BAIL
   const ids = new Uint32Array(8).fill(7);
   const packed = pack(bytes);
-  const hour = encodeEventFast(packed, 7, 7 + bytes.length, recordMs, w, ids, 4);
-  const reference = validateEvent(new TextDecoder().decode(bytes), recordMs);
+  const hour = encodeEventFast(packed, 7, 7 + bytes.length, recordMs, w, ids, 4, limits);
+  const reference = validateEvent(new TextDecoder().decode(bytes), recordMs, limits);
   const shown = Buffer.from(bytes).toString('utf8').slice(0, 300);
   if (hour === BAIL) {
     assert.equal(w.bytesWritten().toString('latin1'), 'prefix\n', `BAIL wrote nothing: ${shown}`);
@@ -192,8 +199,11 @@ test('everything else declines, and the reference path decides', () => {
     event({}).replace('"status"', '"st\\u0061tus"'),
   ];
   for (const p of declined) assert.equal(text(p).fast, false, p);
-  // Past the payload limit the reference path rejects; the fast path does not even look.
-  assert.equal(text(event({ pad: `"${'x'.repeat(70_000)}"` })).fast, false);
+  // Past the message size limit the reference path rejects; the fast path does not even look.
+  assert.equal(
+    check(Buffer.from(event({ pad: `"${'x'.repeat(70_000)}"` })), RECORD_MS, inBuffer, { ...ALL_YEARS, maxMessageBytes: 65_536 }).fast,
+    false,
+  );
   // A record timestamp out of range cannot default processing_time.
   assert.equal(check(Buffer.from(event({}, ['processing_time'])), 1e20).fast, false);
 });

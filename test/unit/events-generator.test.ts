@@ -28,7 +28,7 @@ const INTENDED = [
   /^missing field (transaction_id|user_id|amount|currency|status|event_time)$/,
   /^invalid (transaction_id|user_id): not a UUID$/,
   /^invalid amount: amount must be >= 0$/,
-  /^invalid currency: must be three uppercase letters$/,
+  /^invalid currency: must be three uppercase ASCII letters A-Z$/,
   /^invalid event_time: not an RFC 3339 timestamp$/,
   /^invalid status: /,
 ];

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { amountViaReviver, validateEvent, valueSourceOfTopLevelKey, type RawRow } from '../../src/events/event.ts';
+import { DEFAULT_LIMITS } from '../../src/events/limits.ts';
 import { Prng } from '../../src/events/prng.ts';
 
 const TX = '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b';
@@ -60,18 +61,26 @@ test('amount: the exact JSON number source text, never a float', () => {
   const withAmount = (source: string) => payload().replace('"amount":"12.50"', `"amount":${source}`);
   assert.equal(row(withAmount('12.50')).amount, '12.5');
   assert.equal(row(withAmount('1e3')).amount, '1000');
-  assert.equal(row(withAmount('-0')).amount, '0');
+  assert.equal(reason(withAmount('-0')), 'invalid amount: amount must be >= 0 without a sign (-0 is refused: write 0)');
   assert.equal(row(withAmount('0.123456789012345678')).amount, '0.123456789012345678');
   assert.equal(row(withAmount('123456789012345678.5')).amount, '123456789012345678.5');
   assert.equal(row(withAmount('999999999999999999.999999999999999999')).amount, '999999999999999999.999999999999999999');
   assert.equal(row(withAmount(' 7.10 ')).amount, '7.1');
-  assert.equal(reason(withAmount('12345678901234567890.12')), 'invalid amount: amount out of range');
+  assert.equal(reason(withAmount('12345678901234567890.12')), 'invalid amount: amount out of range: more than 18 digits before the decimal point');
+  assert.equal(reason(withAmount('9'.repeat(400))), 'invalid amount: amount out of range: more than 18 digits before the decimal point');
+  assert.equal(reason(withAmount('1e309')), 'invalid amount: amount out of range: more than 18 digits before the decimal point');
   assert.equal(reason(withAmount('-1.5')), 'invalid amount: amount must be >= 0');
-  assert.equal(reason(withAmount('true')), 'invalid amount: amount is not a decimal number');
-  assert.equal(reason(withAmount('{"value":1}')), 'invalid amount: amount is not a decimal number');
-  assert.equal(reason(withAmount('[1]')), 'invalid amount: amount is not a decimal number');
-  // As a string: the content, strictly.
-  assert.equal(row(payload({ amount: '1e3' })).amount, '1000');
+  assert.equal(reason(withAmount('true')), 'invalid amount: a boolean, not a decimal number');
+  assert.equal(reason(withAmount('false')), 'invalid amount: a boolean, not a decimal number');
+  assert.equal(reason(withAmount('{"value":1}')), 'invalid amount: an object, not a decimal number');
+  assert.equal(reason(withAmount('[1]')), 'invalid amount: an array, not a decimal number');
+  // As a string: the content, strictly, in plain decimal notation (exponents only in JSON numbers).
+  assert.equal(
+    reason(payload({ amount: '1e3' })),
+    'invalid amount: a string amount must be plain decimal digits (no exponent; 1e2 is accepted as a JSON number)',
+  );
+  assert.equal(reason(payload({ amount: '-0' })), 'invalid amount: amount must be >= 0 without a sign (-0 is refused: write 0)');
+  assert.equal(row(payload({ amount: '007.50' })).amount, '7.5');
   assert.equal(row(payload({ amount: '0.000' })).amount, '0');
   assert.equal(reason(payload({ amount: ' 12.50' })), 'invalid amount: amount is not a decimal number');
   assert.equal(reason(payload({ amount: '12.50 ' })), 'invalid amount: amount is not a decimal number');
@@ -89,10 +98,13 @@ test('amount: only the top-level field counts, whatever nests or repeats', () =>
   assert.equal(row(`{${head},"note":"\\"amount\\":99,","amount":7.25,${tail}}`).amount, '7.25');
   assert.equal(row(`{${head},"amount\\"":1,"amount":7.25,${tail}}`).amount, '7.25');
   assert.equal(reason(`{${head},"meta":{"amount":5},${tail}}`), 'missing field amount');
-  // Duplicate keys: the last wins, as in JSON.parse.
-  assert.equal(row(`{${head},"amount":1.5,"amount":2.50,${tail}}`).amount, '2.5');
-  assert.equal(row(`{${head},"amount":1.5,"amount":"3.0",${tail}}`).amount, '3');
-  assert.equal(row(`{${head},"amount":"1.5","amount":4.00,${tail}}`).amount, '4');
+  // Duplicate keys of the schema are refused (JSON.parse would keep the last, other readers the first).
+  const dup = 'duplicate key amount: each event field may appear once';
+  assert.equal(reason(`{${head},"amount":1.5,"amount":2.50,${tail}}`), dup);
+  assert.equal(reason(`{${head},"amount":1.5,"amount":"3.0",${tail}}`), dup);
+  assert.equal(reason(`{${head},"amount":"1.5","\u0061mount":4.00,${tail}}`), dup);
+  // Other keys may repeat: they are not read.
+  assert.equal(row(`{${head},"note":1,"note":2,"amount":4.00,${tail}}`).amount, '4');
   // Escaped key spelling and whitespace everywhere.
   assert.equal(row(`{${head},"\\u0061mount":0.10,${tail}}`).amount, '0.1');
   assert.equal(row(`\n{ ${head} ,\r\n\t"amount"  :\t 1E+2 \n, ${tail} }\n`).amount, '100');
@@ -143,7 +155,7 @@ test('field rules and their reasons', () => {
   assert.equal(reason(payload({ transaction_id: 42 })), 'invalid transaction_id: not a UUID');
   assert.equal(reason(payload({ user_id: ` ${USER}` })), 'invalid user_id: not a UUID');
   for (const c of ['usd', 'US', 'USDD', 'ÜSD', 'U$D', ' USD', 840]) {
-    assert.equal(reason(payload({ currency: c })), 'invalid currency: must be three uppercase letters', String(c));
+    assert.equal(reason(payload({ currency: c })), 'invalid currency: must be three uppercase ASCII letters A-Z', String(c));
   }
   for (const s of ['', '   ', '\t\n', 'x'.repeat(33), 7, true, ['completed']]) {
     assert.match(reason(payload({ status: s })), /^invalid status: /, JSON.stringify(s));
@@ -153,9 +165,14 @@ test('field rules and their reasons', () => {
   assert.equal(row(payload({ status: 'x'.repeat(32) })).status, 'x'.repeat(32));
   assert.equal(row(payload({ status: ' Chargeback (partial) ' })).status, ' Chargeback (partial) ');
   assert.equal(row(payload({ status: 'rembolsé 💶' })).status, 'rembolsé 💶');
-  for (const t of ['2026-03-01', 'yesterday', '2026-02-29T00:00:00Z', '2026-03-01T24:00:00Z', 1772323200000, '']) {
+  for (const t of ['2026-03-01', 'yesterday', '2026-02-29T00:00:00Z', '2026-03-01T24:00:00Z', '']) {
     assert.equal(reason(payload({ event_time: t })), 'invalid event_time: not an RFC 3339 timestamp', String(t));
     assert.equal(reason(payload({ processing_time: t })), 'invalid processing_time: not an RFC 3339 timestamp');
+  }
+  // Numbers are refused as times: seconds or milliseconds would be a guess.
+  for (const t of [1772323200000, 1772323200]) {
+    assert.equal(reason(payload({ event_time: t })), 'invalid event_time: a number, not an RFC 3339 timestamp string');
+    assert.equal(reason(payload({ processing_time: t })), 'invalid processing_time: a number, not an RFC 3339 timestamp string');
   }
 });
 
@@ -186,10 +203,22 @@ test('not JSON, not an object, too large', () => {
   const fits = padded(65_536 - padded(0).length);
   assert.equal(Buffer.byteLength(fits), 65_536);
   assert.equal(row(fits).amount, '12.5');
-  assert.equal(reason(padded(65_537 - padded(0).length)), 'payload too large');
-  // 64 KiB counts bytes: 30,000 three-byte characters are 90,000 bytes.
-  assert.equal(reason(payload({ pad: '€'.repeat(30_000) })), 'payload too large');
-  assert.equal(row(payload({ pad: '€'.repeat(21_000) })).amount, '12.5');
+  assert.equal(row(fits).amount, '12.5');
+  const small = { ...DEFAULT_LIMITS, maxMessageBytes: 65_536 };
+  assert.equal(validateEvent(fits, RECORD_MS, small).ok, true);
+  assert.equal(
+    (validateEvent(padded(65_537 - padded(0).length), RECORD_MS, small) as { reason: string }).reason,
+    'message too large: 65537 bytes, over the limit of 65536 (TXPIPE_MAX_MESSAGE_BYTES)',
+  );
+  // The limit counts bytes: 30,000 three-byte characters are 90,000 bytes.
+  assert.match(
+    (validateEvent(payload({ pad: '€'.repeat(30_000) }), RECORD_MS, small) as { reason: string }).reason,
+    /^message too large: 90\d{3} bytes/,
+  );
+  assert.equal(validateEvent(payload({ pad: '€'.repeat(21_000) }), RECORD_MS, small).ok, true);
+  // The default is 1 MiB.
+  assert.equal(row(padded(1024 * 1024 - padded(0).length)).amount, '12.5');
+  assert.match(reason(padded(1024 * 1024 + 1 - padded(0).length)), /^message too large: 1048577 bytes, over the limit of 1048576 /);
 });
 
 test('validation is deterministic and does not mutate anything shared', () => {

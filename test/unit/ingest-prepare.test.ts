@@ -1,4 +1,5 @@
 /** Internals of the ingest's batch preparation: the id tables and the prepared batch's arrays. */
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ABSENT, IdTable, RecentIds, idText, idWords } from '../../src/ingest/id-set.ts';
@@ -88,7 +89,9 @@ test('a prepared batch holds COPY lines with the log position, kinds, ids and pe
   assert.equal(p.rows, 3);
   assert.equal(p.lines, 3);
   assert.match(p.dead.get(1)!.reason, /^not JSON/);
-  assert.equal(p.dead.get(1)!.payload, 'not json');
+  assert.deepEqual(p.dead.get(1)!.payload, Buffer.from('not json'));
+  assert.equal(p.dead.get(1)!.size, 8);
+  assert.equal(p.dead.get(1)!.sha256.toString('hex'), createHash('sha256').update('not json').digest('hex'));
   assert.equal(idText(p.ids, 3 * 4), uuid(1), 'a duplicate keeps its id for the duplicates table');
   assert.deepEqual(
     p.ranges,

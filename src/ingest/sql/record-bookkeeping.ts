@@ -6,8 +6,11 @@ import type { ConsumerKey } from '../../warehouse/consumer-offsets.ts';
 export interface DeadLetterRow {
   partition: number;
   offset: bigint;
-  /** The payload as storable text (see warehouse/storable-text.ts). */
-  payload: string;
+  /** The message's bytes as stored (the first KiB only of an oversized one: see events/message.ts). */
+  payload: Uint8Array;
+  /** The whole message's size in bytes, and its SHA-256. */
+  size: number;
+  sha256: Uint8Array;
   reason: string;
   /** The record's timestamp (ms since the epoch): with the position, its order key should a replay make it valid. */
   timestampMs: number;
@@ -45,7 +48,8 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
     b.consumer.group,
     b.deadLetters.map((d) => d.partition),
     b.deadLetters.map((d) => d.offset.toString()),
-    b.deadLetters.map((d) => d.payload),
+    // Bytes travel as hex text (decoded in the statement): the same on both warehouse drivers.
+    b.deadLetters.map((d) => Buffer.from(d.payload).toString('hex')),
     b.deadLetters.map((d) => d.reason),
     b.duplicates.map((d) => d.partition),
     b.duplicates.map((d) => d.offset.toString()),
@@ -54,6 +58,8 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
     b.positions.map((p) => p.firstOffset.toString()),
     b.positions.map((p) => p.nextOffset.toString()),
     b.replaces,
+    b.deadLetters.map((d) => d.size),
+    b.deadLetters.map((d) => Buffer.from(d.sha256).toString('hex')),
     b.deadLetters.map((d) => String(Math.floor(d.timestampMs))),
   ]);
   return advanced.length;

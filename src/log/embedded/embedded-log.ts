@@ -8,7 +8,6 @@ import { sql } from '../../sql.ts';
 import type { Warehouse } from '../../warehouse/port.ts';
 import type { AppendRecord, AppendResult, ConsumeOptions, EventLog, LogBatch, PartitionLag, RecordSink, Subscription } from '../port.ts';
 import { formatEpochMs } from '../../events/timestamp.ts';
-import { storableText } from '../../warehouse/storable-text.ts';
 import { lockKey } from '../../warehouse/lock-key.ts';
 import { readConsumerOffsets } from '../../warehouse/consumer-offsets.ts';
 
@@ -35,10 +34,16 @@ export class EmbeddedEventLog implements EventLog {
     // The log table comes with the migrations; a topic is just a value in it.
   }
 
-  /** One partition: keys change nothing here, and the table takes any size. */
+  /**
+   * One partition: keys change nothing here, and the table takes any size. Payloads are stored as their
+   * exact bytes (bytea): invalid UTF-8 and NUL stay what they were, for the ingest to judge.
+   */
   async append(records: readonly AppendRecord[]): Promise<AppendResult> {
     for (let i = 0; i < records.length; i += APPEND_CHUNK) {
-      const chunk = records.slice(i, i + APPEND_CHUNK).map((r) => storableText(r.value));
+      // As hex text, decoded in the statement: the same on both warehouse drivers.
+      const chunk = records
+        .slice(i, i + APPEND_CHUNK)
+        .map((r) => (typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : Buffer.from(r.value)).toString('hex'));
       await this.#warehouse.transaction(async (tx) => {
         await tx.query(sql('log/lock_topic'), [lockKey(`txpipe_log:${this.topic}`).toString()]);
         await tx.query(sql('log/append'), [this.topic, formatEpochMs(Date.now()), chunk]);
@@ -62,7 +67,7 @@ export class EmbeddedEventLog implements EventLog {
       // row past the position, then sorted them, for each batch (10× slower).
       const rows = await this.#warehouse.transaction(async (tx) => {
         await tx.query(sql('log/read_in_key_order'));
-        return tx.query<{ offset: string; ts: number; payload: string }>(sql('log/read'), [this.topic, position.toString(), options.maxBatch]);
+        return tx.query<{ offset: string; ts: number; payload: Uint8Array }>(sql('log/read'), [this.topic, position.toString(), options.maxBatch]);
       });
       if (rows.length === 0) {
         if (options.untilIdle) return;
@@ -75,7 +80,7 @@ export class EmbeddedEventLog implements EventLog {
       }
       for (const r of rows) {
         position = BigInt(r.offset);
-        sink.add(0, position, Math.floor(r.ts), Buffer.from(r.payload, 'utf8'));
+        sink.add(0, position, Math.floor(r.ts), r.payload);
       }
       position += 1n;
       yield { batch: sink.cut(), count: rows.length, commit: async () => {} };

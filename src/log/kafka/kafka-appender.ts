@@ -7,7 +7,7 @@
  * fails for some partitions (a partition's batch is all or nothing), the records of those partitions are
  * sent again one by one, so exactly the refused ones stay out and the others keep their order.
  */
-import { type Admin, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { type Admin, ProduceAcks, Producer, type Serializers, stringSerializers } from '@platformatic/kafka';
 import { murmur2 } from './murmur2.ts';
 import type { AppendRecord, AppendResult } from '../port.ts';
 import type { KafkaTuning } from './tuning.ts';
@@ -17,13 +17,22 @@ const RECORD_OVERHEAD = 128;
 /** The broker's default max.message.bytes, when the topic's cannot be read. */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
+type Value = string | Uint8Array;
+
 interface Placed {
   index: number;
   partition: number;
   key?: string;
-  value: string;
+  value: Value;
   bytes: number;
 }
+
+/** Keys as UTF-8 text; values as they are: bytes exactly, text as UTF-8. */
+const serializers: Serializers<string, Value, string, string> = {
+  ...stringSerializers,
+  value: (v?: Value) =>
+    v === undefined ? undefined : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+};
 
 /** The partition Kafka's default partitioner gives a key: positive murmur2 of its UTF-8 bytes, modulo the partitions. */
 export function partitionForKey(key: string, partitions: number): number {
@@ -35,7 +44,7 @@ export class KafkaAppender {
   readonly #topic: string;
   readonly #tuning: KafkaTuning;
   readonly #admin: () => Admin;
-  #producer: Producer<string, string, string, string> | undefined;
+  #producer: Producer<string, Value, string, string> | undefined;
   #layout: Promise<{ partitions: number; maxMessageBytes: number }> | undefined;
   #roundRobin = 0;
 
@@ -69,14 +78,14 @@ export class KafkaAppender {
     return this.#layout;
   }
 
-  #getProducer(): Producer<string, string, string, string> {
-    this.#producer ??= new Producer<string, string, string, string>({
+  #getProducer(): Producer<string, Value, string, string> {
+    this.#producer ??= new Producer<string, Value, string, string>({
       ...this.#client,
       clientId: `${this.#client.clientId as string}-producer`,
-      serializers: stringSerializers,
+      serializers,
       idempotent: true,
       acks: ProduceAcks.ALL,
-    } as ConstructorParameters<typeof Producer<string, string, string, string>>[0]);
+    } as ConstructorParameters<typeof Producer<string, Value, string, string>>[0]);
     return this.#producer;
   }
 
@@ -87,7 +96,8 @@ export class KafkaAppender {
     const placed: Placed[] = [];
     for (let index = 0; index < records.length; index++) {
       const { key, value } = records[index]!;
-      const bytes = Buffer.byteLength(value, 'utf8') + (key === undefined ? 0 : Buffer.byteLength(key, 'utf8'));
+      const bytes =
+        (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length) + (key === undefined ? 0 : Buffer.byteLength(key, 'utf8'));
       if (bytes + RECORD_OVERHEAD > maxMessageBytes) {
         refused.push({ index, reason: `${bytes} bytes, larger than the topic's max.message.bytes (${maxMessageBytes})` });
         continue;

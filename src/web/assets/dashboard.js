@@ -480,11 +480,7 @@ function showDeadLetters(letters) {
   $('.empty', panel).hidden = letters.length > 0;
   const rows = letters.map((d) => {
     const preview = h('code', { class: 'payload' }, visible(d.payload_preview), d.payload_truncated ? '…' : '');
-    const details = h(
-      'details',
-      { dataset: { id: d.id } },
-      h('summary', {}, preview, h('span', { class: 'note' }, ` ${number.format(d.payload_bytes)} bytes`)),
-    );
+    const details = h('details', { dataset: { id: d.id } }, h('summary', {}, preview, h('span', { class: 'note' }, ` ${payloadNote(d)}`)));
     details.addEventListener('toggle', () => {
       if (details.open) {
         openLetters.add(d.id);
@@ -505,6 +501,14 @@ function showDeadLetters(letters) {
     );
   });
   $('#dead-letters tbody').replaceChildren(...rows);
+}
+
+/** The size, and how the payload is shown: escaped when it is not UTF-8, only its start when it was too large. */
+function payloadNote(d) {
+  const notes = [`${number.format(d.payload_bytes)} bytes`];
+  if (d.payload_encoding === 'escaped') notes.push('not UTF-8, shown with \\xNN escapes');
+  if (d.payload_kept_bytes < d.payload_bytes) notes.push(`first ${number.format(d.payload_kept_bytes)} bytes kept`);
+  return notes.join(', ');
 }
 
 async function loadWhole(details, d) {
