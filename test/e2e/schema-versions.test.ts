@@ -94,7 +94,7 @@ test('v1 and v2 mixed in one batch: exact amounts in USD, JPY and KWD, merchant_
     // The hourly totals, summed here in thousandths (every case has at most 3 decimals).
     const milli = (a: string) => {
       const [i, f = ''] = a.split('.');
-      return BigInt(i!) * 1000n + BigInt((f + '000').slice(0, 3));
+      return BigInt(i!) * 1000n + BigInt(`${f}000`.slice(0, 3));
     };
     const expected = new Map<string, bigint>();
     for (const c of valid) {
