@@ -30,6 +30,11 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       [['status'], { TXPIPE_BATCH_SIZE: '0' }, /TXPIPE_BATCH_SIZE/],
       [['status'], { KAFKA_BROKERS: 'not a broker list' }, /KAFKA_BROKERS: must be host:port/],
       [['status'], { DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must start with postgres/],
+      [
+        ['ingest', '--until-idle'],
+        { TXPIPE_MAX_EVENT_TIME: 'someday' },
+        /^txpipe: TXPIPE_MAX_EVENT_TIME: must be a date YYYY-MM-DD or an RFC 3339 timestamp/,
+      ],
       [['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', 'every minute'], {}, /--schedule/],
       [['no-such-command'], {}, /unknown command/],
     ];

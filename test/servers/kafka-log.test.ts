@@ -155,7 +155,7 @@ test('append then consume(untilIdle) returns every payload exactly once, in offs
       assert.equal(typeof r.timestamp, 'number');
       assert.ok(r.timestamp >= t0 - 5_000 && r.timestamp <= t1 + 5_000, `timestamp ${r.timestamp} within the test window`);
     }
-    // Payloads arrive as the bytes produced; the ingest decodes them (invalid UTF-8 as U+FFFD).
+    // Payloads arrive as the bytes produced (the ingest refuses a message that is not UTF-8, keeping its bytes).
     const got = records.map((r) => Buffer.from(r.value).toString('hex'));
     const gotCounts = new Map<string, number>();
     for (const v of got) gotCounts.set(v, (gotCounts.get(v) ?? 0) + 1);

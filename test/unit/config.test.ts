@@ -39,6 +39,42 @@ test('real servers are picked by their URLs, with auth and TLS', () => {
   assert.equal(c.search?.retentionDays, 400);
 });
 
+test('message size and event time window: defaults, both spellings of a time, and refusals naming the setting', () => {
+  assert.deepEqual(loadConfig({}).events, {
+    maxMessageBytes: 1_048_576,
+    minEventTimeMs: Date.parse('1970-01-01T00:00:00Z'),
+    maxEventTimeMs: Date.parse('2100-01-01T00:00:00Z'),
+  });
+  assert.deepEqual(loadConfig({ TXPIPE_MAX_MESSAGE_BYTES: '', TXPIPE_MIN_EVENT_TIME: '', TXPIPE_MAX_EVENT_TIME: '' }).events, loadConfig({}).events);
+  const c = loadConfig({
+    TXPIPE_MAX_MESSAGE_BYTES: '65536',
+    TXPIPE_MIN_EVENT_TIME: '2020-01-01',
+    TXPIPE_MAX_EVENT_TIME: '2030-06-01T12:00:00+02:00',
+  });
+  assert.deepEqual(c.events, {
+    maxMessageBytes: 65_536,
+    minEventTimeMs: Date.parse('2020-01-01T00:00:00Z'),
+    maxEventTimeMs: Date.parse('2030-06-01T10:00:00Z'),
+  });
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ TXPIPE_MAX_MESSAGE_BYTES: '1MB' }, /^TXPIPE_MAX_MESSAGE_BYTES: .*\(got "1MB"\)$/],
+    [{ TXPIPE_MAX_MESSAGE_BYTES: '100' }, /^TXPIPE_MAX_MESSAGE_BYTES: .*1024.*\(got "100"\)$/],
+    [
+      { TXPIPE_MIN_EVENT_TIME: 'yesterday' },
+      /^TXPIPE_MIN_EVENT_TIME: must be a date YYYY-MM-DD or an RFC 3339 timestamp \(years 0001-9999\) \(got "yesterday"\)$/,
+    ],
+    [{ TXPIPE_MAX_EVENT_TIME: '2100-02-30' }, /^TXPIPE_MAX_EVENT_TIME: must be a date/],
+    [{ TXPIPE_MIN_EVENT_TIME: '2030-01-01', TXPIPE_MAX_EVENT_TIME: '2020-01-01' }, /^TXPIPE_MIN_EVENT_TIME must be before TXPIPE_MAX_EVENT_TIME/],
+  ];
+  for (const [env, message] of bad) {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test((err as Error).message),
+      JSON.stringify(env),
+    );
+  }
+});
+
 test('a wrong value is one line naming the setting', () => {
   const bad: [Record<string, string>, RegExp][] = [
     [{ TXPIPE_BATCH_SIZE: 'lots' }, /^TXPIPE_BATCH_SIZE: .*\(got "lots"\)$/],

@@ -12,6 +12,8 @@ import { lockKey } from '../../warehouse/lock-key.ts';
 import { readConsumerOffsets } from '../../warehouse/consumer-offsets.ts';
 
 const APPEND_CHUNK = 5000;
+/** Payload bytes per append statement at most (a record larger than this goes alone): bounds its hex text. */
+const APPEND_CHUNK_BYTES = 8 * 1024 * 1024;
 
 export interface EmbeddedLogOptions {
   /** How often a following consumer looks for new records when idle. */
@@ -39,11 +41,19 @@ export class EmbeddedEventLog implements EventLog {
    * exact bytes (bytea): invalid UTF-8 and NUL stay what they were, for the ingest to judge.
    */
   async append(records: readonly AppendRecord[]): Promise<AppendResult> {
-    for (let i = 0; i < records.length; i += APPEND_CHUNK) {
+    let i = 0;
+    while (i < records.length) {
       // As hex text, decoded in the statement: the same on both warehouse drivers.
-      const chunk = records
-        .slice(i, i + APPEND_CHUNK)
-        .map((r) => (typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : Buffer.from(r.value)).toString('hex'));
+      const chunk: string[] = [];
+      let bytes = 0;
+      while (i < records.length && chunk.length < APPEND_CHUNK) {
+        const v = records[i]!.value;
+        const b = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+        if (chunk.length > 0 && bytes + b.length > APPEND_CHUNK_BYTES) break;
+        chunk.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+        bytes += b.length;
+        i++;
+      }
       await this.#warehouse.transaction(async (tx) => {
         await tx.query(sql('log/lock_topic'), [lockKey(`txpipe_log:${this.topic}`).toString()]);
         await tx.query(sql('log/append'), [this.topic, formatEpochMs(Date.now()), chunk]);
