@@ -8,7 +8,9 @@
 # sources, the SQL and the production node_modules.
 
 ARG NODE_IMAGE=node:24-slim
-ARG AIRFLOW_IMAGE=apache/airflow:3.3.2
+# The Python tag matches airflow/constraints.txt (a pip freeze on 3.11): the image's default Python
+# may be another minor, and the constraints would not hold there.
+ARG AIRFLOW_IMAGE=apache/airflow:3.3.2-python3.11
 
 # Production dependencies, installed once from the lockfile and copied into both images. The
 # prebuilt native parts (optional dependencies) are glibc builds, which both images run.
@@ -61,3 +63,8 @@ ENV TXPIPE_CMD=txpipe \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/txpipe/airflow/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False
 USER airflow
+# The Python side the tests ran (airflow/requirements.txt under airflow/constraints.txt), as the image's
+# documentation says to extend it: pip as the airflow user, apache-airflow pinned to the image's version.
+RUN pip install --no-cache-dir -r /opt/txpipe/airflow/requirements.txt -c /opt/txpipe/airflow/constraints.txt \
+ && python -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
+ && airflow version

@@ -3,9 +3,13 @@
  * validated once. A wrong value is one clear line and exit code 2 (see ConfigError).
  */
 import { z } from 'zod';
+import { DEFAULT_QUALITY, parseSeverities, type QualitySettings } from './quality/settings.ts';
 import { DEFAULT_SCHEDULE } from './dag/constants.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, type EventLimits } from './events/limits.ts';
 import { epochMsOf, parseTimestamp } from './events/timestamp.ts';
+import { redact } from './observe/redact.ts';
+import { postgresTlsSettings } from './warehouse/postgres/tls.ts';
+import { brokersProblem, databaseUrlProblem, dataDirProblem, readableFileProblem } from './config-checks.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -53,6 +57,13 @@ const eventTime = (fallback: string) =>
       }),
   );
 
+/** A comma-separated list of items, blanks around commas ignored. */
+const list = (item: z.ZodString, what: string) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()))
+    .pipe(z.array(item).min(1, `must list at least one of the ${what}`));
+
 const schema = z.object({
   TXPIPE_DATA_DIR: z.string().min(1).default('./.txpipe'),
   DATABASE_URL: optionalText.pipe(
@@ -70,6 +81,8 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('txpipe'),
   KAFKA_SSL: bool,
   KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_CERT_FILE: optionalText,
+  KAFKA_SSL_KEY_FILE: optionalText,
   KAFKA_SSL_REJECT_UNAUTHORIZED: bool,
   KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
   KAFKA_SASL_USERNAME: optionalText,
@@ -95,6 +108,7 @@ const schema = z.object({
   OPENSEARCH_PASSWORD: optionalText,
   TXPIPE_SEARCH_ENGINE: optionalText.pipe(z.enum(['elasticsearch', 'opensearch']).optional()),
   SEARCH_TLS_REJECT_UNAUTHORIZED: bool,
+  SEARCH_TLS_CA_FILE: optionalText,
   TXPIPE_INDEX: z
     .string()
     .regex(/^[a-z0-9._-]{1,200}$/, 'must be a lowercase index name')
@@ -111,6 +125,33 @@ const schema = z.object({
   TXPIPE_ALERT_DEAD_LETTER_RATIO: emptyIsUnset(ratio.default(0.01)),
   TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS: emptyIsUnset(int(1, 1_000_000_000).default(100)),
   TXPIPE_ALERT_WEBHOOK_URL: optionalHttpUrl,
+  TXPIPE_QUALITY_ACCEPTED_CURRENCIES: emptyIsUnset(
+    list(z.string().regex(/^[A-Z]{3}$/, 'must be three uppercase letters'), 'currency codes').default(DEFAULT_QUALITY.acceptedCurrencies),
+  ),
+  TXPIPE_QUALITY_ACCEPTED_STATUSES: emptyIsUnset(list(z.string().min(1).max(64), 'statuses').default(DEFAULT_QUALITY.acceptedStatuses)),
+  TXPIPE_QUALITY_AMOUNT_MIN: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.amountMin)),
+  TXPIPE_QUALITY_AMOUNT_MAX: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.amountMax)),
+  TXPIPE_QUALITY_LATENCY_MIN_SECONDS: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.latencyMinSeconds)),
+  TXPIPE_QUALITY_LATENCY_MAX_SECONDS: emptyIsUnset(z.coerce.number().finite().default(DEFAULT_QUALITY.latencyMaxSeconds)),
+  TXPIPE_QUALITY_FRESHNESS_SECONDS: emptyIsUnset(int(1, 31_536_000).default(DEFAULT_QUALITY.freshnessSeconds)),
+  TXPIPE_QUALITY_DEAD_LETTER_RATIO: emptyIsUnset(ratio.default(DEFAULT_QUALITY.deadLetterRatio)),
+  TXPIPE_QUALITY_DEAD_LETTER_MIN_RECORDS: emptyIsUnset(int(1, 1_000_000_000).default(DEFAULT_QUALITY.deadLetterMinRecords)),
+  TXPIPE_QUALITY_VOLUME_DAYS: emptyIsUnset(int(1, 365).default(DEFAULT_QUALITY.volumeDays)),
+  TXPIPE_QUALITY_VOLUME_MIN_DAYS: emptyIsUnset(int(1, 365).default(DEFAULT_QUALITY.volumeMinDays)),
+  TXPIPE_QUALITY_VOLUME_MAX_Z: emptyIsUnset(z.coerce.number().positive().finite().default(DEFAULT_QUALITY.volumeMaxZ)),
+  TXPIPE_QUALITY_SEVERITY: optionalText.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v, c) => {
+        try {
+          return parseSeverities(v);
+        } catch (err) {
+          c.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+  ),
   KIBANA_URL: optionalHttpUrl,
   KIBANA_SPACE: optionalText,
   KIBANA_API_KEY: optionalText,
@@ -149,7 +190,8 @@ export interface KafkaSettings {
   group: string;
   /** How long the broker waits for a silent (crashed) consumer before giving its partitions away. */
   sessionTimeoutMs?: number;
-  ssl?: { ca?: string; rejectUnauthorized: boolean };
+  /** TLS: CA file, client certificate and key files (mutual TLS), verification. */
+  ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
@@ -162,6 +204,8 @@ export interface SearchSettings {
   username?: string;
   password?: string;
   rejectUnauthorized: boolean;
+  /** CA file (PEM) for an https URL whose certificate a private CA signed. */
+  caFile?: string;
 }
 
 /** The HTTP server (`txpipe serve`, `demo`, and the local API of a process holding the embedded data directory). */
@@ -216,6 +260,8 @@ export interface Config {
   /** json or pretty; unset = pretty on a terminal, json otherwise. */
   logFormat?: Env['TXPIPE_LOG_FORMAT'];
   alerts: AlertSettings;
+  /** The data-quality checks (src/quality). */
+  quality: QualitySettings;
   dashboards: DashboardsSettings;
   http: HttpSettings;
 }
@@ -242,24 +288,52 @@ function searchEngine(e: Env): SearchSettings['engine'] | undefined {
   return undefined;
 }
 
+/**
+ * What the schema cannot see: hosts and ports, files that must be readable, the data directory (only
+ * when it is used: no DATABASE_URL). Checked with fs calls before any command opens anything.
+ */
+function checkValues(e: Env): void {
+  const problem =
+    (e.DATABASE_URL ? databaseUrlProblem(e.DATABASE_URL) : dataDirProblem(e.TXPIPE_DATA_DIR)) ??
+    (e.KAFKA_BROKERS ? brokersProblem(e.KAFKA_BROKERS) : undefined) ??
+    (e.KAFKA_BROKERS && e.KAFKA_SSL_CA_FILE ? readableFileProblem('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE) : undefined);
+  if (problem) throw new ConfigError(problem);
+}
+
 /** Reads and validates settings; throws ConfigError with one line naming the first problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'config');
-    const got = isSecret(key) ? 'value hidden' : `got ${JSON.stringify(env[key] ?? '')}`;
+    // A value is echoed with its URL passwords and secret-named parameters masked (a mistyped scheme still carries one).
+    const got = isSecret(key) ? 'value hidden' : `got ${redact(JSON.stringify(env[key] ?? ''))}`;
     throw new ConfigError(`${key}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
+  checkValues(e);
   const engine = searchEngine(e);
   if (e.TXPIPE_MIN_EVENT_TIME >= e.TXPIPE_MAX_EVENT_TIME) {
     throw new ConfigError(
       `TXPIPE_MIN_EVENT_TIME must be before TXPIPE_MAX_EVENT_TIME (got ${JSON.stringify(env.TXPIPE_MIN_EVENT_TIME ?? '1970-01-01')} and ${JSON.stringify(env.TXPIPE_MAX_EVENT_TIME ?? '2100-01-01')})`,
     );
   }
+  if (e.DATABASE_URL) {
+    try {
+      postgresTlsSettings(e.DATABASE_URL, env);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
+  }
+  for (const [lo, hi] of [
+    ['TXPIPE_QUALITY_AMOUNT_MIN', 'TXPIPE_QUALITY_AMOUNT_MAX'],
+    ['TXPIPE_QUALITY_LATENCY_MIN_SECONDS', 'TXPIPE_QUALITY_LATENCY_MAX_SECONDS'],
+    ['TXPIPE_QUALITY_VOLUME_MIN_DAYS', 'TXPIPE_QUALITY_VOLUME_DAYS'],
+  ] as const) {
+    if (e[lo] > e[hi]) throw new ConfigError(`${lo}: must not be above ${hi} (${e[lo]} > ${e[hi]})`);
   }
   const config: Config = {
     dataDir: e.TXPIPE_DATA_DIR,
@@ -280,6 +354,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deadLetterRatio: e.TXPIPE_ALERT_DEAD_LETTER_RATIO,
       deadLetterMinRecords: e.TXPIPE_ALERT_DEAD_LETTER_MIN_RECORDS,
       webhookUrl: e.TXPIPE_ALERT_WEBHOOK_URL,
+    },
+    quality: {
+      acceptedCurrencies: e.TXPIPE_QUALITY_ACCEPTED_CURRENCIES,
+      acceptedStatuses: e.TXPIPE_QUALITY_ACCEPTED_STATUSES,
+      amountMin: e.TXPIPE_QUALITY_AMOUNT_MIN,
+      amountMax: e.TXPIPE_QUALITY_AMOUNT_MAX,
+      latencyMinSeconds: e.TXPIPE_QUALITY_LATENCY_MIN_SECONDS,
+      latencyMaxSeconds: e.TXPIPE_QUALITY_LATENCY_MAX_SECONDS,
+      freshnessSeconds: e.TXPIPE_QUALITY_FRESHNESS_SECONDS,
+      deadLetterRatio: e.TXPIPE_QUALITY_DEAD_LETTER_RATIO,
+      deadLetterMinRecords: e.TXPIPE_QUALITY_DEAD_LETTER_MIN_RECORDS,
+      volumeDays: e.TXPIPE_QUALITY_VOLUME_DAYS,
+      volumeMinDays: e.TXPIPE_QUALITY_VOLUME_MIN_DAYS,
+      volumeMaxZ: e.TXPIPE_QUALITY_VOLUME_MAX_Z,
+      severity: e.TXPIPE_QUALITY_SEVERITY,
     },
     dashboards: {
       kibana: {
@@ -312,8 +401,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       group: e.TXPIPE_CONSUMER_GROUP,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     };
-    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE) {
-      config.kafka.ssl = { ca: e.KAFKA_SSL_CA_FILE, rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true };
+    if (e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE || e.KAFKA_SSL_CERT_FILE) {
+      if (!e.KAFKA_SSL_CERT_FILE !== !e.KAFKA_SSL_KEY_FILE) {
+        throw new ConfigError('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate needs its key)');
+      }
+      config.kafka.ssl = {
+        ca: e.KAFKA_SSL_CA_FILE,
+        cert: e.KAFKA_SSL_CERT_FILE,
+        key: e.KAFKA_SSL_KEY_FILE,
+        rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED ?? true,
+      };
     }
     if (e.KAFKA_SASL_MECHANISM) {
       config.kafka.sasl = {
@@ -327,6 +424,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     index: e.TXPIPE_INDEX,
     retentionDays: e.TXPIPE_RETENTION_DAYS,
     rejectUnauthorized: e.SEARCH_TLS_REJECT_UNAUTHORIZED ?? true,
+    caFile: e.SEARCH_TLS_CA_FILE,
   };
   if (engine === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     config.search = {

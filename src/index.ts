@@ -60,6 +60,9 @@ export { readRecentRuns } from './dag/run-history.ts';
 export type { RecordedRun, RecordedTask } from './dag/run-history.ts';
 export { runTransformations } from './transform/run-transformations.ts';
 export { refreshViews } from './transform/refresh-views.ts';
+export { checkDataQuality, QualityCheckError } from './transform/check-data-quality.ts';
+export type { CheckResult } from './quality/checks.ts';
+export type { QualitySettings } from './quality/settings.ts';
 export { indexHourlyMetrics, IndexingError } from './transform/index-hourly-metrics.ts';
 export type { TaskContext, TaskFn, TaskSummary } from './transform/task-context.ts';
 

@@ -3,6 +3,8 @@ import { sql } from './sql.ts';
 import type { Runtime } from './runtime.ts';
 import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
+import { countByStatus, readResults } from './quality/results.ts';
+import { LogUnreachableError, type PartitionLag, TopicMissingError } from './log/port.ts';
 
 export interface Status {
   warehouse: string;
@@ -14,7 +16,14 @@ export interface Status {
   dead_letters: number;
   duplicates: number;
   pending_hours: { transform: number; metrics: number; index: number };
-  consumer: { group: string; lag: number; partitions: { partition: number; position: string; end: string; lag: number }[] };
+  consumer: {
+    group: string;
+    /** null: unknown (the broker did not answer); the rest of the status is the warehouse's own. */
+    lag: number | null;
+    partitions: { partition: number; position: string; end: string; lag: number }[];
+    /** Why the lag is zero or unknown when it is not measured: a topic not created yet, a broker down. */
+    note: string | null;
+  };
   last_dag_run: {
     run_id: string;
     state: string;
@@ -26,6 +35,35 @@ export interface Status {
   } | null;
   /** `txpipe run` processes seen in the last day: their continuous steps (not DAG runs). */
   continuous: ContinuousRun[];
+  /** The latest run of the data-quality checks (`txpipe quality` has each check), or null before the first. */
+  quality: QualitySummary | null;
+}
+
+export interface QualitySummary {
+  run_id: string;
+  checked_at: string;
+  hours: number;
+  pass: number;
+  warn: number;
+  fail: number;
+  /** Checks that did not pass: the failed `error` ones hold indexing back. */
+  failing: { name: string; status: 'warn' | 'fail' }[];
+  /** Whether indexing is held back (a failed `error` check). */
+  indexing_held: boolean;
+}
+
+async function qualitySummary(rt: Pick<Runtime, 'warehouse'>): Promise<QualitySummary | null> {
+  const results = await readResults(rt.warehouse);
+  if (results.length === 0) return null;
+  const counts = countByStatus(results);
+  return {
+    run_id: results[0]!.run_id,
+    checked_at: results[0]!.checked_at,
+    hours: results[0]!.hours,
+    ...counts,
+    failing: results.flatMap((r) => (r.status === 'pass' ? [] : [{ name: r.name, status: r.status }])),
+    indexing_held: counts.fail > 0,
+  };
 }
 
 export interface ContinuousRun {
@@ -74,7 +112,15 @@ type Counts = Record<
 export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search' | 'config'>): Promise<Status> {
   const [counts] = await rt.warehouse.query<Counts>(sql('status/counts'));
   const [last] = await rt.warehouse.query<NonNullable<Status['last_dag_run']>>(sql('status/last_run'), [DAG_ID]);
-  const lag = await rt.log.lag(rt.config.group);
+  let lag: PartitionLag[] = [];
+  let note: string | null = null;
+  try {
+    lag = await rt.log.lag(rt.config.group);
+  } catch (err) {
+    if (err instanceof TopicMissingError) note = `${err.message}: nothing produced, nothing to ingest`;
+    else if (err instanceof LogUnreachableError) note = `lag unknown: ${err.message}`;
+    else throw err;
+  }
   // The positions stored with the rows are the truth; Kafka's committed offsets can trail them
   // (a commit lost in a crash or a rebalance), so they only fill in partitions never ingested.
   const stored = await readConsumerOffsets(rt.warehouse, { group: rt.config.group, topic: rt.log.topic });
@@ -98,7 +144,12 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
       metrics: Number(c.metrics_hours_pending),
       index: Number(c.index_hours_pending),
     },
-    consumer: { group: rt.config.group, lag: partitions.reduce((s, p) => s + p.lag, 0), partitions },
+    consumer: {
+      group: rt.config.group,
+      lag: note?.startsWith('lag unknown') ? null : partitions.reduce((s, p) => s + p.lag, 0),
+      partitions,
+      note,
+    },
     last_dag_run: last ?? null,
     continuous: (await rt.warehouse.query<ContinuousRow>(sql('run/recent'))).map((r) => ({
       process_id: r.process_id,
@@ -114,6 +165,7 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
       errors: Number(r.errors),
       last_error: r.last_error,
     })),
+    quality: await qualitySummary(rt),
   };
 }
 
@@ -129,11 +181,18 @@ export function statusText(s: Status): string {
     `dead_letters        ${s.dead_letters}`,
     `duplicates          ${s.duplicates}`,
     `pending hours       transform ${s.pending_hours.transform}, metrics ${s.pending_hours.metrics}, index ${s.pending_hours.index}`,
-    `consumer            group ${s.consumer.group}, lag ${s.consumer.lag}` +
+    `consumer            group ${s.consumer.group}, lag ${s.consumer.lag ?? 'unknown'}${s.consumer.note ? ` (${s.consumer.note.replace(/^lag unknown: /, '')})` : ''}` +
       s.consumer.partitions.map((p) => `\n  partition ${p.partition}: position ${p.position}, end ${p.end}, lag ${p.lag}`).join(''),
     `last DAG run        ${run ? `${run.run_id} ${run.state} (${run.duration_seconds.toFixed(2)} s)${run.error ? `: ${run.error}` : ''}` : 'none yet'}`,
     `txpipe run          ${continuousText(s.continuous)}`,
+    `data quality        ${qualityText(s.quality)}`,
   ].join('\n');
+}
+
+function qualityText(q: QualitySummary | null): string {
+  if (!q) return 'not checked yet';
+  const failing = q.failing.map((f) => `${f.name} (${f.status})`).join(', ');
+  return `run ${q.run_id}: ${q.pass} passed, ${q.warn} warned, ${q.fail} failed on ${q.hours} hour(s)${failing ? `: ${failing}` : ''}${q.indexing_held ? '; indexing held back' : ''}`;
 }
 
 function continuousText(runs: ContinuousRun[]): string {

@@ -35,6 +35,7 @@ DAG_ID = "process_kafka_to_postgres"
 TASK_IDS = (
     "run_transformations",
     "refresh_views",
+    "check_data_quality",
     "index_hourly_metrics_to_elasticsearch",
 )
 DEFAULT_SCHEDULE = "@hourly"
@@ -58,7 +59,7 @@ MANUAL_ONLY = {"none", "null", "manual", "@none"}
 DOC_MD = """
 ### process_kafka_to_postgres
 
-The seed pipeline's DAG: **run_transformations → refresh_views → index_hourly_metrics_to_elasticsearch**.
+The seed pipeline's DAG: **run_transformations → refresh_views → check_data_quality → index_hourly_metrics_to_elasticsearch**.
 
 Transaction events reach the raw PostgreSQL table `transactions` through txpipe's ingester
 (`txpipe ingest --follow`, Kafka → PostgreSQL). This DAG then
@@ -66,7 +67,12 @@ Transaction events reach the raw PostgreSQL table `transactions` through txpipe'
 1. **run_transformations** rebuilds `transactions_clean` for the event hours that received raw rows
    since the last run (late arrivals for old hours included);
 2. **refresh_views** recomputes `hourly_metrics` for those hours;
-3. **index_hourly_metrics_to_elasticsearch** upserts the changed `hourly_metrics` rows into the search
+3. **check_data_quality** runs txpipe's data-quality checks (not null, unique `transaction_id`, accepted
+   `status`/`currency`, amount and latency ranges, freshness, dead-letter rate, hourly volume) on those
+   hours (every hour with `full_refresh`) and stores the results (`txpipe quality`). A failed check of
+   severity `error` fails the task, so indexing waits and the documents keep their last good values
+   (settings `TXPIPE_QUALITY_*`; a retry gives the same answer on the same data);
+4. **index_hourly_metrics_to_elasticsearch** upserts the changed `hourly_metrics` rows into the search
    index (alias `TXPIPE_INDEX`, default `hourly_metrics`) with `_id` = event hour, so reruns and retries
    rewrite the same documents. It exits 0 as a clean skip when no search engine is configured.
 

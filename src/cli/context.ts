@@ -5,8 +5,10 @@
  */
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
+import { redact, registerSecrets, secretsOf } from '../observe/redact.ts';
 import { observe, type ObservedRuntime } from '../observe/observer.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { openLog, openRuntime, type OpenMode, type Runtime } from '../runtime.ts';
+import type { EventLog } from '../log/port.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { findLocalApi } from '../web/local-api.ts';
 import { remoteSource } from '../web/remote-source.ts';
@@ -22,6 +24,8 @@ export interface CommandContext {
 export function commandContext(overrides: Record<string, string | undefined> = {}): CommandContext {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) env[k] = v;
+  // Before anything can fail and print: the configured secrets are masked in every line from here on.
+  registerSecrets(secretsOf(env));
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, 'txpipe', undefined, config.logFormat);
   const controller = new AbortController();
@@ -43,8 +47,8 @@ export function commandContext(overrides: Record<string, string | undefined> = {
  * evaluates alerts), and closes it after the webhook deliveries under way have finished or used their
  * tries: a short command does not cut its alerts off.
  */
-export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRuntime) => Promise<T>): Promise<T> {
-  const opened = await openRuntime(ctx.config, ctx.logger);
+export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRuntime) => Promise<T>, mode: OpenMode = 'write'): Promise<T> {
+  const opened = await openRuntime(ctx.config, ctx.logger, mode);
   const rt: ObservedRuntime = Object.assign(opened, { observer: observe(opened) });
   try {
     return await fn(rt);
@@ -58,13 +62,28 @@ export async function withRuntime<T>(ctx: CommandContext, fn: (rt: ObservedRunti
 }
 
 /**
- * For the read-only commands: the database, or, when another process holds the embedded data directory
+ * For the commands that only publish (`generate`, `produce`): the topic alone when it is Kafka, so no
+ * warehouse opens (a container without DATABASE_URL would otherwise create a throwaway PGlite database
+ * per call, about 1 GB and seconds each); the embedded log lives in the warehouse, so it opens one.
+ */
+export async function withTopic<T>(ctx: CommandContext, fn: (log: EventLog) => Promise<T>): Promise<T> {
+  if (!ctx.config.kafka) return withRuntime(ctx, (rt) => fn(rt.log));
+  const log = await openLog(ctx.config, undefined, ctx.logger);
+  try {
+    return await fn(log);
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * For the read-only commands: the database as it is (never created or migrated: NoDataError), or, when another process holds the embedded data directory
  * and serves its local API, that process (the same answers, so the same output).
  */
 export async function withReadSource<T>(ctx: CommandContext, fn: (source: ReadSource) => Promise<T>): Promise<T> {
   let rt: Runtime;
   try {
-    rt = await openRuntime(ctx.config, ctx.logger);
+    rt = await openRuntime(ctx.config, ctx.logger, 'read');
   } catch (err) {
     const api = err instanceof DataDirInUseError ? await findLocalApi(ctx.config.dataDir) : null;
     if (!api) throw err;
@@ -80,5 +99,6 @@ export async function withReadSource<T>(ctx: CommandContext, fn: (source: ReadSo
 
 /** Writes command output (stdout), never log lines. */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // status, dag runs and the rest print stored texts (errors, URLs): masked as log lines are.
+  process.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
 }

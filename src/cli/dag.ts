@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DAG_ID } from '../dag/process-kafka-to-postgres.ts';
 import { backfillDag, backfillHours, BackfillRangeError } from '../dag/backfill.ts';
 import { hourlyInterval, previousHour } from '../dag/data-interval.ts';
-import { runDag, type DagRunResult } from '../dag/runner.ts';
+import { manualRunId, runDag, type DagRunResult } from '../dag/runner.ts';
 import { parseSchedule, scheduleDag } from '../dag/scheduler.ts';
 import { commandContext, out, withReadSource, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -34,6 +34,7 @@ export function registerDag(program: Command): void {
         const result = await runDag(rt, {
           ...hourlyInterval(flags.logicalDate ?? previousHour()),
           runType: 'manual',
+          runId: manualRunId(),
           fullRefresh: !!flags.fullRefresh,
           retries: rt.config.taskRetries,
           retryDelayMs: rt.config.retryDelayMs,

@@ -2,10 +2,12 @@
  * `txpipe dashboards import`: loads the shipped data view, visualizations and dashboard into
  * Kibana or OpenSearch Dashboards (overwrite: running it again changes nothing).
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { relative } from 'node:path';
 import { loadConfig, type DashboardsSettings } from '../config.ts';
 import { defaultDashboardsFile, importDashboards, type DashboardsTarget } from '../dashboards/import.ts';
+import { createLogger } from '../observe/logger.ts';
+import { redact, registerSecrets, secretsOf } from '../observe/redact.ts';
 
 interface ImportFlags {
   kibanaUrl?: string;
@@ -15,6 +17,7 @@ interface ImportFlags {
   apiKey?: string;
   username?: string;
   password?: string;
+  retryFor: number;
 }
 
 const USAGE_EXIT = 2;
@@ -32,8 +35,21 @@ export function registerDashboardsCommand(program: Command): void {
     .option('--api-key <key>', 'Kibana API key, base64 id:key (env KIBANA_API_KEY)')
     .option('--username <user>', 'basic-auth user (env KIBANA_USERNAME / OPENSEARCH_DASHBOARDS_USERNAME)')
     .option('--password <password>', 'basic-auth password (env KIBANA_PASSWORD / OPENSEARCH_DASHBOARDS_PASSWORD)')
+    .option(
+      '--retry-for <seconds>',
+      'keep retrying while the server is unreachable or answers 429/5xx (not ready), with backoff from 1 s to 15 s',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0 || n > 86_400) throw new InvalidArgumentError('must be a number of seconds from 0 to 86400');
+        return n;
+      },
+      0,
+    )
     .action(async (flags: ImportFlags, cmd: Command) => {
-      const settings = loadConfig().dashboards;
+      registerSecrets([...secretsOf(process.env), flags.apiKey, flags.password]);
+      const config = loadConfig();
+      const settings = config.dashboards;
+      const log = createLogger(config.logLevel, 'txpipe.dashboards', undefined, config.logFormat);
       const target = chooseTarget(flags, settings);
       if (typeof target === 'string') {
         cmd.error(`error: ${target}`, { exitCode: USAGE_EXIT, code: 'txpipe.dashboards.usage' });
@@ -52,13 +68,17 @@ export function registerDashboardsCommand(program: Command): void {
           apiKey: flags.apiKey ?? (kibana ? settings.kibana.apiKey : undefined),
           username: flags.username ?? fromSettings.username,
           password: flags.password ?? fromSettings.password,
+          retryForMs: flags.retryFor * 1000,
+          onRetry: (reason, delayMs) => log.warn(`${reason}; trying again in ${(delayMs / 1000).toFixed(0)} s`),
         });
         const label = kibana ? 'Kibana' : 'OpenSearch Dashboards';
         // Through commander's output (process.stdout by default), so a caller's configureOutput sees it.
         const write = cmd.configureOutput().writeOut ?? ((line: string) => process.stdout.write(line));
         write(
-          `imported ${result.successCount} saved objects into ${label} at ${target.url}` +
-            `${space ? ` (space ${space})` : ''} from ${displayPath(file)}\n`,
+          redact(
+            `imported ${result.successCount} saved objects into ${label} at ${target.url}` +
+              `${space ? ` (space ${space})` : ''} from ${displayPath(file)}\n`,
+          ),
         );
       } catch (err) {
         // A failed import is not a usage error: main.ts prints the one-line message and exits 1.

@@ -4,8 +4,9 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { generateEvents, defaultStart, type GenerateOptions } from '../events/generator.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withTopic } from './context.ts';
 import { intFlag, isoFlag, numberFlag, ratioFlag } from './flags.ts';
+import { UsageError } from './errors.ts';
 import { progress } from './progress.ts';
 import type { EventLog } from '../log/port.ts';
 import { publishLines } from '../log/publish.ts';
@@ -38,6 +39,9 @@ export function registerGenerate(program: Command): void {
     .option('--events-per-hour <n>', 'event-time density', intFlag(1, 1_000_000_000), 3600)
     .option('--out <file>', 'write NDJSON to this file ("-" for stdout) instead of the topic')
     .action(async (flags: Flags) => {
+      if (flags.duplicateRatio + flags.invalidRatio > 1) {
+        throw new UsageError(`--duplicate-ratio + --invalid-ratio: must not exceed 1 (got ${flags.duplicateRatio} + ${flags.invalidRatio})`);
+      }
       const ctx = commandContext();
       const options: GenerateOptions = {
         count: flags.count,
@@ -70,14 +74,14 @@ export function registerGenerate(program: Command): void {
         if (flags.out !== '-') ctx.logger.info(`wrote ${done} events to ${flags.out}`);
         return;
       }
-      await withRuntime(ctx, async (rt) => {
-        await rt.log.ensureTopic();
+      await withTopic(ctx, async (log) => {
+        await log.ensureTopic();
         let chunk: string[] = [];
         const chunkSize = flags.rate ? Math.max(1, Math.min(CHUNK, Math.ceil(flags.rate / 10))) : CHUNK;
         for (const line of generateEvents(options)) {
           chunk.push(line);
           if (chunk.length >= chunkSize) {
-            await publishAll(rt.log, chunk);
+            await publishAll(log, chunk);
             done += chunk.length;
             chunk = [];
             bar.update(done);
@@ -86,11 +90,11 @@ export function registerGenerate(program: Command): void {
           }
         }
         if (chunk.length > 0 && !ctx.signal.aborted) {
-          await publishAll(rt.log, chunk);
+          await publishAll(log, chunk);
           done += chunk.length;
         }
         bar.stop();
-        out(`published ${done} events to ${rt.log.kind} topic ${rt.log.topic}`);
+        out(`published ${done} events to ${log.kind} topic ${log.topic}`);
       });
     });
 }

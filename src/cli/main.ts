@@ -8,8 +8,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirInUseError } from '../warehouse/pglite/data-dir-lock.ts';
 import { MigrationError } from '../warehouse/migrate.ts';
+import { NoDataError, UnreachableError } from '../warehouse/reach.ts';
+import { LogUnreachableError } from '../log/port.ts';
 import { RemoteApiError } from '../web/remote-source.ts';
 import { describeError, UsageError } from './errors.ts';
+import { redact } from '../observe/redact.ts';
 import { registerGenerate } from './generate.ts';
 import { registerProduce } from './produce.ts';
 import { registerIngest } from './ingest.ts';
@@ -24,12 +27,15 @@ import { registerDashboardsCommand } from './dashboards.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerServe } from './serve.ts';
 import { registerDeadLetters } from './dead-letters.ts';
+import { registerQuality } from './quality.ts';
 
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
   .version('0.1.0')
   .exitOverride()
-  .showHelpAfterError(false);
+  .showHelpAfterError(false)
+  // commander echoes a bad flag's value (say --kibana-url with a password in it): masked like every line.
+  .configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
 
 registerGenerate(program);
 registerProduce(program);
@@ -40,15 +46,26 @@ registerTask(program);
 registerMetrics(program);
 registerStatus(program);
 registerDeadLetters(program);
+registerQuality(program);
 registerReconcile(program);
 registerMigrate(program);
 registerDemo(program);
 registerServe(program);
 registerDashboardsCommand(program);
 for (const c of program.commands) {
-  c.exitOverride();
-  for (const sub of c.commands) sub.exitOverride();
+  c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
+  for (const sub of c.commands) sub.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
 }
+const fail = (line: string) => process.stderr.write(redact(`txpipe: ${line}\n`));
+// What escapes every handler (an 'error' event nobody listens to, a rejection nobody awaits) would be
+// printed by Node as it is, secrets and all: the same masked line, and exit 1 as Node would.
+const crash = (err: unknown) => {
+  fail(describeError(err));
+  if (process.env.TXPIPE_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) process.stderr.write(redact(`${err.stack}\n`));
+  process.exit(1);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 try {
   await program.parseAsync(process.argv);
@@ -56,16 +73,22 @@ try {
   if (err instanceof CommanderError) {
     // commander already printed its one line ("error: …"); help and version exit 0.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof ConfigError || err instanceof UsageError) {
-    process.stderr.write(`txpipe: ${err.message}\n`);
+  } else if (err instanceof ConfigError || err instanceof UsageError || err instanceof NoDataError) {
+    fail(err.message);
     process.exitCode = 2;
-  } else if (err instanceof DataDirInUseError || err instanceof MigrationError || err instanceof RemoteApiError) {
-    process.stderr.write(`txpipe: ${err.message}\n`);
+  } else if (
+    err instanceof DataDirInUseError ||
+    err instanceof MigrationError ||
+    err instanceof RemoteApiError ||
+    err instanceof UnreachableError ||
+    err instanceof LogUnreachableError
+  ) {
+    fail(err.message);
     process.exitCode = 1;
   } else {
     const e = err as Error;
-    process.stderr.write(`txpipe: ${describeError(err)}\n`);
-    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(`${e.stack}\n`);
+    fail(describeError(err));
+    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(redact(`${e.stack}\n`));
     process.exitCode = 1;
   }
 }

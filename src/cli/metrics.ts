@@ -1,6 +1,7 @@
 /** `txpipe metrics hourly`: the hourly_metrics rows as a table, JSON or CSV. */
 import type { Command } from 'commander';
 import { commandContext, out, withReadSource } from './context.ts';
+import { UsageError } from './errors.ts';
 import { choiceFlag, isoFlag } from './flags.ts';
 import { metricsCsv, metricsJson, metricsTable } from './format-metrics.ts';
 
@@ -13,6 +14,9 @@ export function registerMetrics(program: Command): void {
     .option('--to <iso>', 'end (exclusive)', isoFlag)
     .option('--format <format>', 'table, json or csv', choiceFlag(['table', 'json', 'csv'] as const), 'table')
     .action(async (flags: { from?: string; to?: string; format: 'table' | 'json' | 'csv' }) => {
+      if (flags.from && flags.to && flags.from >= flags.to) {
+        throw new UsageError(`--from must be before --to (got --from ${flags.from}, --to ${flags.to})`);
+      }
       const ctx = commandContext();
       await withReadSource(ctx, async (source) => {
         const rows = await source.hourlyMetrics({ from: flags.from, to: flags.to });

@@ -1,11 +1,13 @@
 /** `txpipe produce`: NDJSON lines, valid or not, published as their exact bytes to the topic, each keyed by its transaction_id. */
+import { redact } from '../observe/redact.ts';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { keyedRecord } from '../events/event-key.ts';
 import type { AppendRecord, EventLog } from '../log/port.ts';
 import { byteLines } from './byte-lines.ts';
-import { commandContext, out, withRuntime } from './context.ts';
+import { commandContext, out, withTopic } from './context.ts';
 import { UsageError } from './errors.ts';
 
 const CHUNK = 5000;
@@ -31,23 +33,24 @@ export function registerProduce(program: Command): void {
     .action(async (flags: { file: string }) => {
       const ctx = commandContext();
       if (flags.file !== '-') {
-        await access(flags.file).catch(() => {
+        await access(flags.file, constants.R_OK).catch(() => {
           throw new UsageError(`--file: cannot read ${flags.file}`);
         });
+        if ((await stat(flags.file)).isDirectory()) throw new UsageError(`--file: ${flags.file} is a directory, not a file`);
       }
-      await withRuntime(ctx, async (rt) => {
-        await rt.log.ensureTopic();
+      await withTopic(ctx, async (log) => {
+        await log.ensureTopic();
         const input = flags.file === '-' ? process.stdin : createReadStream(flags.file);
         // Bytes, never decoded: a line that is not UTF-8 reaches the log exactly as it is in the file.
         const lines = byteLines(input);
-        const report = (line: string) => process.stderr.write(`${line}\n`);
+        const report = (line: string) => process.stderr.write(redact(`${line}\n`));
         let chunk: Chunk = { lines: [], records: [] };
         let read = 0;
         let sent = 0;
         let refused = 0;
         const flush = async () => {
           sent += chunk.records.length;
-          refused += await publish(rt.log, chunk, report);
+          refused += await publish(log, chunk, report);
           chunk = { lines: [], records: [] };
         };
         for await (const line of lines) {
@@ -58,7 +61,7 @@ export function registerProduce(program: Command): void {
           if (chunk.records.length >= CHUNK) await flush();
         }
         if (chunk.records.length > 0) await flush();
-        out(`published ${sent - refused} messages to ${rt.log.kind} topic ${rt.log.topic}${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
+        out(`published ${sent - refused} messages to ${log.kind} topic ${log.topic}${refused > 0 ? `; ${refused} refused (see above)` : ''}`);
         if (refused > 0) process.exitCode = 1;
       });
     });

@@ -18,10 +18,14 @@ export function registerReconcile(program: Command): void {
     .option('--format <format>', 'text or json', choiceFlag(['text', 'json'] as const), 'text')
     .action(async (flags: { format: 'text' | 'json' }) => {
       const ctx = commandContext();
-      await withRuntime(ctx, async (rt) => {
-        const r = await reconcileAll(rt);
-        out(flags.format === 'json' ? JSON.stringify(r, null, 2) : formatReconciliation(r));
-        if (!r.ok) process.exitCode = 1;
-      });
+      await withRuntime(
+        ctx,
+        async (rt) => {
+          const r = await reconcileAll(rt);
+          out(flags.format === 'json' ? JSON.stringify(r, null, 2) : formatReconciliation(r));
+          if (!r.ok) process.exitCode = 1;
+        },
+        'read',
+      );
     });
 }

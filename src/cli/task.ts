@@ -4,6 +4,7 @@
  * `txpipe task record-failure <task_id>`: what the DAG's failure callback calls when a try failed
  * where txpipe could not record it (before it started, or killed while it ran).
  */
+import { redact } from '../observe/redact.ts';
 import type { Command } from 'commander';
 import { TASKS, type TaskId } from '../dag/process-kafka-to-postgres.ts';
 import { defaultRunId, runSingleTask } from '../dag/runner.ts';
@@ -68,7 +69,7 @@ export function registerTask(program: Command): void {
             recompute: flags.recomputeInterval ? { from: interval.logicalDate, to: interval.dataIntervalEnd! } : undefined,
           });
           if (outcome.state === 'locked' || outcome.state === 'failed') {
-            process.stderr.write(`txpipe: ${taskId} failed: ${outcome.error}\n`);
+            process.stderr.write(redact(`txpipe: ${taskId} failed: ${outcome.error}\n`));
             process.exitCode = 1;
             return;
           }

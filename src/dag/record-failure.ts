@@ -5,6 +5,7 @@
  * `txpipe dag runs` shows every failed Airflow run. A try txpipe ended itself keeps its own record. A try
  * Airflow will retry (its retry callback) is recorded failed while the run goes on.
  */
+import { redact } from '../observe/redact.ts';
 import { sql } from '../sql.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { DagDeps, DagRunResult } from './runner.ts';
@@ -24,7 +25,9 @@ export interface TaskFailure {
 }
 
 /** Whether the try was written (false: txpipe had already ended it and its record stands). */
-export async function recordTaskFailure(deps: DagDeps, f: TaskFailure): Promise<{ recorded: boolean }> {
+export async function recordTaskFailure(deps: DagDeps, given: TaskFailure): Promise<{ recorded: boolean }> {
+  // Airflow's exception text is stored and shown: masked before it is written.
+  const f = { ...given, error: redact(given.error) };
   const error = `${f.taskId}: ${f.error}`;
   const written = await deps.warehouse.transaction(async (tx) => {
     if (f.upForRetry) await tx.query(sql('dag/record_retried_run'), [f.runId, DAG_ID, f.logicalDate, f.dataIntervalEnd ?? null, 'airflow']);

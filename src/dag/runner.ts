@@ -4,11 +4,13 @@
  * from two schedulers on two machines. The same runTask serves `txpipe task run` (Airflow), so the
  * built-in runner and Airflow run identical code.
  */
+import { redactError } from '../observe/redact.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from '../sql.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { SearchIndex } from '../search/port.ts';
 import type { Logger } from '../observe/logger.ts';
+import type { Config } from '../config.ts';
 import { lockKey } from '../warehouse/lock-key.ts';
 import { withAdvisoryLockWaiting } from '../warehouse/advisory-wait.ts';
 import type { TaskContext, TaskSummary } from '../transform/task-context.ts';
@@ -18,6 +20,8 @@ export interface DagDeps {
   warehouse: Warehouse;
   search?: SearchIndex;
   logger: Logger;
+  /** The data-quality checks' settings (a Runtime's config has them; default: DEFAULT_QUALITY). */
+  config?: Pick<Config, 'quality'>;
   /** Told of every task and run (metrics, alerts: src/observe). */
   observer?: DagObserver;
 }
@@ -81,8 +85,20 @@ const TRANSFORM_WAIT_MS = 120_000;
  */
 export const TASK_LOCK_WAIT_MS = 15 * 60_000;
 
+/**
+ * A scheduled or backfill run is named after its logical date: running that date again is the same run
+ * with new tries. (A manual run is named after the moment it starts: see manualRunId.)
+ */
 export function defaultRunId(runType: RunType, logicalDate: string): string {
   return `${runType}__${new Date(logicalDate).toISOString()}`;
+}
+
+/**
+ * `dag run`: each one is its own run, named like Airflow's manual runs after when it was triggered
+ * (`manual__2026-09-01T03:04:05.678Z`), whatever its logical date; two in one hour no longer merge.
+ */
+export function manualRunId(now: Date = new Date()): string {
+  return `manual__${now.toISOString()}`;
 }
 
 const lockedMessage = `another run of ${DAG_ID} holds the lock; not starting a second one`;
@@ -109,10 +125,18 @@ async function withRunLocks<T>(
 
 export async function runDag(deps: DagDeps, o: RunOptions): Promise<DagRunResult> {
   const started = performance.now();
-  const runId = o.runId ?? defaultRunId(o.runType, o.logicalDate);
+  const runId = o.runId ?? (o.runType === 'manual' ? manualRunId() : defaultRunId(o.runType, o.logicalDate));
   const log = deps.logger.child(DAG_ID);
   const locked = await withRunLocks(deps, async () => {
-    await deps.warehouse.query(sql('dag/start_run'), [runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh ?? false]);
+    await deps.warehouse.query(sql('dag/start_run'), [
+      runId,
+      DAG_ID,
+      o.logicalDate,
+      o.dataIntervalEnd ?? null,
+      o.runType,
+      o.fullRefresh ?? false,
+      true,
+    ]);
     log.info(`run ${runId} started${o.fullRefresh ? ' (full refresh)' : ''}`);
     if (o.recompute) await queueRecompute(deps.warehouse, o.recompute);
     const tasks: TaskOutcome[] = [];
@@ -182,6 +206,8 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
     logger: log,
     fullRefresh: t.fullRefresh,
     logicalDate: t.logicalDate,
+    runId: t.runId,
+    quality: deps.config?.quality,
   };
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
@@ -196,9 +222,11 @@ export async function runTask(deps: DagDeps, t: TaskRunOptions, policy: { retrie
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, state, null, JSON.stringify(summary)]);
       return taskEnded(deps, { taskId: task.id, state, tries: attempt + 1, seconds: (performance.now() - started) / 1000, summary }, log);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Stored, shown by `dag runs`, `status` and the API: masked before it is written (a URL's password).
+      const message = redactError(err);
       await deps.warehouse.query(sql('dag/end_task'), [t.runId, task.id, tryNumber, 'failed', message, null]);
-      if (attempt >= policy.retries) {
+      // A failed data-quality check is an answer, not an accident: retrying gives the same one.
+      if (attempt >= policy.retries || (err as { retryable?: boolean }).retryable === false) {
         log.error(`failed after ${attempt + 1} tries: ${message}`);
         return taskEnded(
           deps,
@@ -238,7 +266,7 @@ export async function runSingleTask(
   const locked = await withRunLocks(
     deps,
     async () => {
-      await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh]);
+      await deps.warehouse.query(sql('dag/start_run'), [o.runId, DAG_ID, o.logicalDate, o.dataIntervalEnd ?? null, o.runType, o.fullRefresh, false]);
       if (o.recompute && o.taskId === 'run_transformations') await queueRecompute(deps.warehouse, o.recompute);
       const outcome = await runTask(deps, o, { retries: 0, retryDelayMs: 0 });
       const last = TASKS.at(-1)!.id === o.taskId;

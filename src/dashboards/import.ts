@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type DashboardsTarget = 'kibana' | 'opensearch-dashboards';
 
@@ -22,6 +23,23 @@ export interface ImportDashboardsOptions {
   password?: string;
   /** Kibana space id; objects go to /s/<space>. OpenSearch Dashboards has no spaces. */
   space?: string;
+  /**
+   * Keep trying this long (ms) while the server cannot be reached or answers 429/5xx ("Kibana server is
+   * not ready yet" is a 503): a stack's import starts while Kibana is still migrating its saved objects.
+   * Default 0: one try. Refusals (4xx: bad credentials, a bad file) fail at once.
+   */
+  retryForMs?: number;
+  /** First pause between tries (doubled after each, at most 15 s); default 1 s. */
+  retryDelayMs?: number;
+  /** Told about each failed try that will be retried. */
+  onRetry?: (reason: string, delayMs: number) => void;
+}
+
+const MAX_RETRY_DELAY_MS = 15_000;
+
+/** A failure worth another try: the server is not there yet or not ready. */
+class NotReadyError extends Error {
+  override name = 'NotReadyError';
 }
 
 export interface ImportDashboardsResult {
@@ -68,6 +86,27 @@ export async function importDashboards(o: ImportDashboardsOptions): Promise<Impo
   const form = new FormData();
   form.append('file', new Blob([content], { type: 'application/ndjson' }), name.endsWith(NDJSON_EXT) ? name : `${name}${NDJSON_EXT}`);
 
+  const deadline = Date.now() + (o.retryForMs ?? 0);
+  let delay = o.retryDelayMs ?? 1000;
+  for (;;) {
+    try {
+      return await importOnce(label, base, endpoint, headers, form);
+    } catch (err) {
+      if (!(err instanceof NotReadyError) || Date.now() + delay > deadline) throw err;
+      o.onRetry?.(err.message, delay);
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+}
+
+async function importOnce(
+  label: string,
+  base: string,
+  endpoint: string,
+  headers: Record<string, string>,
+  form: FormData,
+): Promise<ImportDashboardsResult> {
   let response: Response;
   try {
     response = await fetch(endpoint, {
@@ -78,14 +117,15 @@ export async function importDashboards(o: ImportDashboardsOptions): Promise<Impo
     });
   } catch (err) {
     const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-    throw new Error(`${label} import: cannot reach ${base}: ${oneLine(reason)}`, { cause: err });
+    throw new NotReadyError(`${label} import: cannot reach ${base}: ${oneLine(reason)}`, { cause: err });
   }
 
   const text = await response.text();
   const body = parseJson(text);
   if (!response.ok) {
     const message = messageOf(body) ?? (oneLine(text).slice(0, 300) || response.statusText);
-    throw new Error(`${label} import failed: HTTP ${response.status}: ${message}`);
+    const failure = `${label} import failed: HTTP ${response.status}: ${message}`;
+    throw response.status === 429 || response.status >= 500 ? new NotReadyError(failure) : new Error(failure);
   }
   if (!isRecord(body) || typeof body.success !== 'boolean') {
     throw new Error(`${label} import: unexpected answer (HTTP ${response.status}): ${oneLine(text).slice(0, 300)}`);

@@ -105,7 +105,7 @@ export interface EventLog {
    * through `sink` (see RecordSink); `collectRecords()` is the sink that just keeps them.
    */
   consume<B>(options: ConsumeOptions, sink: RecordSink<B>): Subscription<B>;
-  /** Committed position and end per partition for a group. */
+  /** Committed position and end per partition for a group; TopicMissingError when the topic does not exist yet. */
   lag(group: string): Promise<PartitionLag[]>;
   /**
    * How many records each partition holds below the given positions (for `reconcile`); `complete` is
@@ -129,4 +129,14 @@ export function collectRecords(): RecordSink<LogRecord[]> {
       return batch;
     },
   };
+}
+
+/** The topic does not exist yet (Kafka: nothing produced or created it); nothing to be behind on. */
+export class TopicMissingError extends Error {
+  override name = 'TopicMissingError';
+}
+
+/** The broker list in KAFKA_BROKERS did not answer after the client's retries. */
+export class LogUnreachableError extends Error {
+  override name = 'LogUnreachableError';
 }

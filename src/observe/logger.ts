@@ -11,6 +11,23 @@
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
+import { MASK, redact } from './redact.ts';
+
+/** Structured fields never written, at any depth pino's redact reaches (the line is masked by redact() too). */
+const SECRET_FIELDS = [
+  'password',
+  'token',
+  'apiKey',
+  'api_key',
+  'authorization',
+  'secret',
+  'sasl.password',
+  'headers.authorization',
+  '*.password',
+  '*.token',
+  '*.apiKey',
+  '*.authorization',
+];
 
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFormat = 'json' | 'pretty';
@@ -45,12 +62,16 @@ export function createLogger(
 ): Logger {
   const colorize = !write && format === 'pretty' && !!process.stderr.isTTY;
   const render = format === 'pretty' ? prettyLine(colorize) : (line: string) => line;
-  const emit = write ? (line: string) => write(render(line).replace(/\n$/, '')) : (line: string) => process.stderr.write(render(line));
+  // Every line is masked once it is whole (message, fields, an error's stack): see redact.ts.
+  const emit = write
+    ? (line: string) => write(redact(render(line).replace(/\n$/, '')))
+    : (line: string) => process.stderr.write(redact(render(line)));
   const root = pino(
     {
       level,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: SECRET_FIELDS, censor: MASK },
     },
     { write: emit },
   );

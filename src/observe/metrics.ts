@@ -20,6 +20,10 @@ import { ALERT_RULES } from './alerts.ts';
 import { readLatestHour } from './latest-hour.ts';
 import { observe } from './observer.ts';
 import { PREFIX } from './process-metrics.ts';
+import { readResults } from '../quality/results.ts';
+
+/** txpipe_quality_check_status: each status as a number, so an alert rule can say `> 1`. */
+const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
 
 export async function renderMetrics(rt: Runtime): Promise<{ contentType: string; body: string }> {
   const own = observe(rt).metrics.registry;
@@ -64,12 +68,13 @@ async function scrapeWarehouse(rt: Runtime): Promise<Registry> {
 }
 
 async function readWarehouseFamilies(rt: Runtime): Promise<Family[]> {
-  const [status, latest, openRows, runRows, [last]] = await Promise.all([
+  const [status, latest, openRows, runRows, [last], quality] = await Promise.all([
     readStatus(rt),
     readLatestHour(rt.warehouse),
     rt.warehouse.query<{ rule: string; open: number }>(sql('metrics/open_alerts')),
     rt.warehouse.query<{ state: string; runs: number; last_ended_at: number | null }>(sql('metrics/dag_runs'), [DAG_ID]),
     readRecentRuns(rt.warehouse, { limit: 1 }),
+    readResults(rt.warehouse),
   ]);
   const one = (value: number | null | undefined) => (value === null || value === undefined ? [] : [{ value }]);
   return [
@@ -136,6 +141,26 @@ async function readWarehouseFamilies(rt: Runtime): Promise<Family[]> {
       name: 'dag_last_run_task_duration_seconds',
       help: "Duration of each task's last try in the newest recorded run, labelled with its state.",
       samples: (last?.tasks ?? []).map((t) => ({ labels: { task: t.task_id, state: t.state }, value: t.duration_seconds })),
+    },
+    {
+      name: 'quality_check_status',
+      help: 'Each data-quality check in the latest run of the checks: 0 pass, 1 warn (failed, severity warn), 2 fail (failed, severity error: indexing held back).',
+      samples: quality.map((r) => ({ labels: { check: r.name, severity: r.severity }, value: STATUS_VALUE[r.status] })),
+    },
+    {
+      name: 'quality_check_observed',
+      help: 'What each data-quality check measured in that run (failing rows, seconds, a ratio, a robust z-score); absent when it had nothing to measure.',
+      samples: quality.filter((r) => r.observed !== null).map((r) => ({ labels: { check: r.name }, value: r.observed! })),
+    },
+    {
+      name: 'quality_indexing_held',
+      help: '1 while a failed error check of the latest run of the checks holds indexing back, else 0 (absent before the first run of the checks).',
+      samples: quality.length > 0 ? [{ value: quality.some((r) => r.status === 'fail') ? 1 : 0 }] : [],
+    },
+    {
+      name: 'quality_last_check_timestamp_seconds',
+      help: 'When the checks last ran (Unix time).',
+      samples: quality.length > 0 ? [{ value: Date.parse(quality[0]!.checked_at) / 1000 }] : [],
     },
   ];
 }

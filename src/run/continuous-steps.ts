@@ -10,6 +10,12 @@
  * it starts, and the hourly DAG stays the authority for reruns,
  * backfills and full refreshes. A step is not a DAG run: it adds no row to dag_runs; its counters go
  * to continuous_runs (txpipe status) and the log gets one summary line a minute.
+ *
+ * Steps leave the data-quality checks (check_data_quality) to the DAG: a step takes milliseconds and
+ * touches the current hour, and checking would scan that whole hour every step. What a step changes is
+ * queued for the DAG's next checks (refresh_views queues it), and while the latest checks have a failed
+ * `error` check the index task skips (documents keep their last good values), in steps as in DAG runs.
+ * So documents can be up to one DAG interval ahead of the checks, never ahead of a failure.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';

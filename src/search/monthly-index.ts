@@ -8,6 +8,8 @@
  * indices whose whole month is older than (newest event_hour known - retentionDays), and upsert()
  * skips (and reports in BulkResult.skipped, plus one log line) documents older than that horizon.
  */
+import { readFileSync } from 'node:fs';
+import { redact } from '../observe/redact.ts';
 import type { BulkResult, HourlyMetricsDoc, SearchIndex } from './port.ts';
 import type { SearchSettings } from '../config.ts';
 import {
@@ -38,6 +40,8 @@ export interface SearchIndexOptions {
   password?: string;
   /** Verify the server's TLS certificate (default true). */
   rejectUnauthorized?: boolean;
+  /** CA certificate(s), PEM, that sign the server's certificate (an https URL with a private CA). */
+  ca?: Buffer;
   /** number_of_replicas of the monthly indices (default 0: single-node friendly). */
   replicas?: number;
   /** One line per event worth telling (warnings, retries, pruning, skipped docs). Default: stderr. */
@@ -58,12 +62,13 @@ export function optionsFromSettings(settings: SearchSettings, logger?: (line: st
     username: settings.username,
     password: settings.password,
     rejectUnauthorized: settings.rejectUnauthorized,
+    ca: settings.caFile ? readCaFile(settings.caFile) : undefined,
     logger,
   };
 }
 
 const stderrLogger = (line: string): void => {
-  process.stderr.write(`search: ${line}\n`);
+  process.stderr.write(redact(`search: ${line}\n`));
 };
 
 export interface SearchPageRequest {
@@ -211,5 +216,13 @@ export abstract class MonthlySearchIndex implements SearchIndex {
     };
     if (searchAfter) body.search_after = searchAfter;
     return { index: this.name, body };
+  }
+}
+
+function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`SEARCH_TLS_CA_FILE: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

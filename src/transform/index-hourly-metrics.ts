@@ -2,7 +2,8 @@
  * index_hourly_metrics_to_elasticsearch: sends the hourly_metrics rows whose values changed since the
  * last successful index, as deterministic documents (_id = event hour). An hour leaves the queue only
  * after the search engine accepted it, so a failed or retried task re-sends it, and a rerun rewrites the
- * same documents.
+ * same documents. While the latest run of the data-quality checks has a failed `error` check, nothing is
+ * sent (see check-data-quality.ts).
  */
 import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
@@ -10,6 +11,7 @@ import type { BulkFailure, HourlyMetricsDoc, SearchIndex } from '../search/port.
 import { errorStatus, isRetryableError } from '../search/bulk.ts';
 import type { HourlyMetricsRow } from './hourly-metrics.ts';
 import type { TaskContext, TaskSummary } from './task-context.ts';
+import { readHold } from '../quality/results.ts';
 
 const CHUNK = 5000;
 
@@ -51,6 +53,13 @@ async function atEngine<T>(search: SearchIndex, call: () => Promise<T>): Promise
 export async function indexHourlyMetrics(ctx: TaskContext): Promise<TaskSummary> {
   if (!ctx.search) {
     const reason = 'no search engine configured (set ELASTICSEARCH_URL or OPENSEARCH_URL); hourly_metrics stays in PostgreSQL';
+    ctx.logger.info(`skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  const hold = await readHold(ctx.warehouse);
+  if (hold) {
+    // The documents keep their last good values until a run of the checks passes its error checks again.
+    const reason = `held back: data-quality check(s) ${hold.failed.join(', ')} failed in run ${hold.runId} (txpipe quality)`;
     ctx.logger.info(`skipped: ${reason}`);
     return { skipped: reason };
   }

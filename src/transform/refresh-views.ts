@@ -30,7 +30,11 @@ export async function refreshViews(ctx: TaskContext): Promise<TaskSummary> {
       recomputed.push(...(await hoursOf('transform/metrics_delete_empty_hours', [recompute])));
     }
     const changed = [...new Set([...fromDeltas, ...emptied, ...recomputed])];
-    if (changed.length > 0) await tx.query(sql('transform/queue_index_hours'), [changed]);
+    if (changed.length > 0) {
+      await tx.query(sql('transform/queue_index_hours'), [changed]);
+      // check_data_quality checks exactly these hours (steps of txpipe run queue them too).
+      await tx.query(sql('quality/queue_hours'), [changed]);
+    }
     ctx.logger.info(
       `refreshed hourly_metrics: ${fromDeltas.length} hour(s) from new rows, ${recompute.length} recomputed${ctx.fullRefresh ? ' [full refresh]' : ''}; ${changed.length} changed`,
     );

@@ -1,6 +1,7 @@
 import type { Warehouse } from '../warehouse/port.ts';
 import type { SearchIndex } from '../search/port.ts';
 import type { Logger } from '../observe/logger.ts';
+import type { QualitySettings } from '../quality/settings.ts';
 
 /** What a task of process_kafka_to_postgres gets: the same for the built-in runner and for Airflow. */
 export interface TaskContext {
@@ -12,6 +13,10 @@ export interface TaskContext {
   fullRefresh: boolean;
   /** Start of the run's data interval (ISO). Recorded; the work itself follows the changed hours. */
   logicalDate: string;
+  /** The DAG run the task belongs to (undefined in txpipe run's continuous steps). */
+  runId?: string;
+  /** The data-quality checks' settings (default: DEFAULT_QUALITY). */
+  quality?: QualitySettings;
 }
 
 /** A task's result: counters for the run history, or why it was skipped. */

@@ -4,6 +4,8 @@
  * scripts can rely on (and the one the dashboard uses: it reads nothing else).
  */
 
+import { CHECK_NAMES } from '../quality/settings.ts';
+
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -100,6 +102,7 @@ const schemas = {
       'consumer',
       'last_dag_run',
       'continuous',
+      'quality',
     ],
     additionalProperties: false,
     properties: {
@@ -125,11 +128,19 @@ const schemas = {
       },
       consumer: {
         type: 'object',
-        required: ['group', 'lag', 'partitions'],
+        required: ['group', 'lag', 'partitions', 'note'],
         additionalProperties: false,
         properties: {
           group: { type: 'string' },
-          lag: { type: 'integer', minimum: 0, description: 'Records in the topic not yet ingested, all partitions.' },
+          lag: {
+            type: ['integer', 'null'],
+            minimum: 0,
+            description: 'Records in the topic not yet ingested, all partitions; null when the broker did not answer (see note).',
+          },
+          note: {
+            type: ['string', 'null'],
+            description: 'Why the lag is 0 or null without being measured: the topic does not exist yet, or the broker did not answer.',
+          },
           partitions: {
             type: 'array',
             items: {
@@ -201,6 +212,7 @@ const schemas = {
           },
         },
       },
+      quality: ref('QualitySummary'),
     },
   },
   IngestPace: {
@@ -223,7 +235,7 @@ const schemas = {
     required: ['task_id', 'state', 'try_number', 'started_at', 'ended_at', 'duration_seconds', 'error', 'summary'],
     additionalProperties: false,
     properties: {
-      task_id: { type: 'string', enum: ['run_transformations', 'refresh_views', 'index_hourly_metrics_to_elasticsearch'] },
+      task_id: { type: 'string', enum: ['run_transformations', 'refresh_views', 'check_data_quality', 'index_hourly_metrics_to_elasticsearch'] },
       state: { type: 'string', description: 'running, success, failed or skipped' },
       try_number: { type: 'integer', minimum: 1 },
       started_at: dateTime,
@@ -354,6 +366,54 @@ const schemas = {
       message: { type: 'string', description: 'One line for a person: what crossed which limit.' },
     },
   },
+  QualityResult: {
+    type: 'object',
+    description:
+      "One data-quality check's result in one run (check_data_quality): `txpipe quality --format json` prints name, severity, status, observed and threshold.",
+    required: ['run_id', 'name', 'severity', 'status', 'observed', 'threshold', 'detail', 'hours', 'checked_at'],
+    additionalProperties: false,
+    properties: {
+      run_id: { type: 'string' },
+      name: { type: 'string', enum: CHECK_NAMES },
+      severity: { type: 'string', enum: ['warn', 'error'] },
+      status: {
+        type: 'string',
+        enum: ['pass', 'warn', 'fail'],
+        description: 'pass, or after the severity of a failed check: warn, or fail (holds indexing back).',
+      },
+      observed: nullable('number', {
+        description: 'What the check measured: failing rows, seconds, a ratio or a robust z-score; null when there was nothing to measure.',
+      }),
+      threshold: { type: 'string', description: 'The limit, in words.' },
+      detail: nullable('string', { description: 'Offending values or the worst hour; from the data: hostile text, escape it.' }),
+      hours: { type: 'integer', minimum: 0, description: 'Event hours the run checked.' },
+      checked_at: dateTime,
+    },
+  },
+  QualitySummary: {
+    type: ['object', 'null'],
+    description: 'The latest run of the data-quality checks, or null before the first.',
+    required: ['run_id', 'checked_at', 'hours', 'pass', 'warn', 'fail', 'failing', 'indexing_held'],
+    additionalProperties: false,
+    properties: {
+      run_id: { type: 'string' },
+      checked_at: dateTime,
+      hours: { type: 'integer', minimum: 0 },
+      pass: { type: 'integer', minimum: 0 },
+      warn: { type: 'integer', minimum: 0 },
+      fail: { type: 'integer', minimum: 0 },
+      failing: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'status'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', enum: CHECK_NAMES }, status: { type: 'string', enum: ['warn', 'fail'] } },
+        },
+      },
+      indexing_held: { type: 'boolean', description: 'A check of severity error failed: the index task sends nothing until the checks pass.' },
+    },
+  },
   Readiness: {
     type: 'object',
     required: ['status', 'checks'],
@@ -419,6 +479,16 @@ export const openApiDocument = {
         summary: 'Recent runs of process_kafka_to_postgres, newest first, each with its tasks: what `txpipe dag runs --format json` prints',
         parameters: [limitParam(20, 10_000)],
         responses: { '200': ok('The runs', { type: 'array', items: ref('Run') }), ...errors },
+      },
+    },
+    '/api/quality': {
+      get: {
+        operationId: 'quality',
+        summary: 'Data-quality results of the latest run of the checks (or of `run`), one per check: what `txpipe quality` reads',
+        parameters: [
+          { name: 'run', in: 'query', description: 'A run id; none: the latest run of the checks.', schema: { type: 'string', maxLength: 1000 } },
+        ],
+        responses: { '200': ok('The results ([] when there are none)', { type: 'array', items: ref('QualityResult') }), ...errors },
       },
     },
     '/api/dead-letters': {

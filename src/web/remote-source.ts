@@ -5,6 +5,7 @@
  */
 import type { RecordedRun } from '../dag/run-history.ts';
 import type { Status } from '../status.ts';
+import type { StoredResult } from '../quality/results.ts';
 import type { HourRange } from '../transform/hourly-metrics.ts';
 import type { DeadLetter, DeadLetterSummary } from './dead-letters.ts';
 import { parseLatencyJson, parseMetricsJson } from './hourly-json.ts';
@@ -63,6 +64,7 @@ export function remoteSource(baseUrl: string, o: { token?: string; origin: strin
       return parseLatencyJson((await get('/api/hourly-latency', range(r)))!);
     },
     runs: (q) => getJson<RecordedRun[]>('/api/runs', { limit: q.limit }),
+    quality: (q) => getJson<StoredResult[]>('/api/quality', { run: q.runId }),
     deadLetters: (q) => getJson<DeadLetterSummary[]>('/api/dead-letters', { limit: q.limit, reason: q.reason }),
     async deadLetter(key) {
       const path = `/api/dead-letters/${[key.topic, String(key.partition), key.offset].map(encodeURIComponent).join('/')}`;

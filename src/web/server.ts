@@ -5,6 +5,7 @@
  * but /healthz needs it. `txpipe serve` runs it alone; `ingest --follow`, `demo` and `serve` on the
  * embedded data directory also record it there as the local API (local-api.ts).
  */
+import { redact, redactError } from '../observe/redact.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observe/logger.ts';
@@ -104,10 +105,10 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       if (err instanceof HttpError) reply = errorReply(err);
       else {
         log.error(`${req.method} ${req.url}: ${(err as Error).message}`);
-        reply = json({ error: 'internal', message: (err as Error).message }, 500);
+        reply = json({ error: 'internal', message: redactError(err) }, 500);
       }
     }
-    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+    const body = typeof reply.body === 'string' ? Buffer.from(maskedBody(reply), 'utf8') : reply.body;
     res.writeHead(reply.status, { ...SECURITY_HEADERS, ...reply.headers, 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
     log.debug(`${req.method} ${req.url} ${reply.status} ${(performance.now() - started).toFixed(1)} ms`);
@@ -147,4 +148,11 @@ function displayHost(address: string): string {
   if (address === '0.0.0.0') return '127.0.0.1';
   if (address === '::') return '[::1]';
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Data answers (JSON, text) carry stored texts such as run errors: masked as every output is. Pages and scripts are ours, left as they are. */
+function maskedBody(reply: Reply): string {
+  const type = reply.headers['content-type'];
+  const text = reply.body as string;
+  return typeof type === 'string' && /^(application\/json|text\/plain)/.test(type) ? redact(text) : text;
 }

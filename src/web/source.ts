@@ -7,6 +7,7 @@
  */
 import { readRecentRuns, type RecordedRun } from '../dag/run-history.ts';
 import type { Runtime } from '../runtime.ts';
+import { readResults, type StoredResult } from '../quality/results.ts';
 import { readStatus, type Status } from '../status.ts';
 import { readHourlyLatency, readHourlyMetrics, type HourlyLatencyRow, type HourlyMetricsRow, type HourRange } from '../transform/hourly-metrics.ts';
 import {
@@ -32,6 +33,8 @@ export interface ReadSource {
   deadLetters(q: DeadLetterQuery): Promise<DeadLetterSummary[]>;
   /** One dead letter whole, or null when there is none at that position. */
   deadLetter(key: DeadLetterKey): Promise<DeadLetter | null>;
+  /** The data-quality results of one run, or of the latest run of the checks; [] when none. */
+  quality(o: { runId?: string }): Promise<StoredResult[]>;
 }
 
 export function databaseSource(rt: Runtime): ReadSource {
@@ -43,5 +46,6 @@ export function databaseSource(rt: Runtime): ReadSource {
     runs: (o) => readRecentRuns(rt.warehouse, o),
     deadLetters: (q) => readDeadLetters(rt.warehouse, q),
     deadLetter: (key) => readDeadLetter(rt.warehouse, key),
+    quality: (o) => readResults(rt.warehouse, o.runId),
   };
 }

@@ -24,7 +24,7 @@ const venv = process.env.TXPIPE_AIRFLOW_VENV || join(repoRoot, '.venv', 'airflow
 const airflowBin = join(venv, 'bin', 'airflow');
 const cliMain = join(repoRoot, 'src', 'cli', 'main.ts');
 const DAG_ID = 'process_kafka_to_postgres';
-const TASK_IDS = ['run_transformations', 'refresh_views', 'index_hourly_metrics_to_elasticsearch'];
+const TASK_IDS = ['run_transformations', 'refresh_views', 'check_data_quality', 'index_hourly_metrics_to_elasticsearch'];
 const RUN_DATE = '2026-03-01T05:00:00+00:00';
 
 // ---------------------------------------------------------------------------------------------
@@ -345,7 +345,7 @@ test('Airflow runs process_kafka_to_postgres through the txpipe CLI; metrics and
     await txpipe(['ingest', '--until-idle']);
   });
 
-  await step('airflow db migrate; the DAG parses with its three tasks in order', async () => {
+  await step('airflow db migrate; the DAG parses with its four tasks in order', async () => {
     const m = await airflow(['db', 'migrate']);
     assert.equal(m.code, 0, describe('airflow db migrate', m));
     const r = await airflow(['dags', 'reserialize']);

@@ -26,7 +26,7 @@ const airflowBin = join(venv, 'bin', 'airflow');
 const pythonBin = join(venv, 'bin', 'python');
 const cliMain = join(repoRoot, 'src', 'cli', 'main.ts');
 const DAG_ID = 'process_kafka_to_postgres';
-const TASK_IDS = ['run_transformations', 'refresh_views', 'index_hourly_metrics_to_elasticsearch'];
+const TASK_IDS = ['run_transformations', 'refresh_views', 'check_data_quality', 'index_hourly_metrics_to_elasticsearch'];
 const HOUR = 3_600_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -583,6 +583,7 @@ test('under a real Airflow scheduler: the unpause run, manual runs with and with
     assert.deepEqual(await taskStates(done.dag_run_id), {
       run_transformations: 'failed',
       refresh_views: 'upstream_failed',
+      check_data_quality: 'upstream_failed',
       index_hourly_metrics_to_elasticsearch: 'upstream_failed',
     });
     // The callback ran in the task's process after Airflow recorded the failure: give it a moment.

@@ -74,6 +74,22 @@ test('the dashboard draws the known hours and counts, keeps hostile payloads as 
         .evaluateAll((li) => li.map((l) => `${(l as HTMLElement).dataset.rule} ${(l as HTMLElement).dataset.key}`));
       assert.deepEqual(alertKeys.filter((k) => k.startsWith('late_ratio')).sort(), lateHours.map((h) => `late_ratio ${h.event_hour}`).sort());
       assert.equal(alertKeys.filter((k) => k.startsWith('freshness')).length, 1);
+      // The data-quality panel: every check of that run, as /api/quality has it, the failing ones first.
+      const quality = await page
+        .locator('#quality tbody tr')
+        .evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.check, (r as HTMLElement).dataset.status]));
+      const apiQuality = (await (await fetch(`${s.url}api/quality`)).json()) as { name: string; status: string }[];
+      assert.equal(quality.length, 15);
+      assert.deepEqual([...quality].sort(), apiQuality.map((r) => [r.name, r.status]).sort());
+      const rank = { fail: 0, warn: 1, pass: 2 } as Record<string, number>;
+      const ranks = quality.map(([, status]) => rank[status!]!);
+      assert.deepEqual(ranks, [...ranks].sort(), 'failing checks first');
+      assert.deepEqual(
+        quality.find(([name]) => name === 'freshness'),
+        ['freshness', 'warn'],
+        'the events are months old',
+      );
+      assert.equal(await page.locator('#quality .held').isHidden(), true);
       // The last run with each task's state.
       const tasks = await page
         .locator('#runs tbody tr')
@@ -83,6 +99,7 @@ test('the dashboard draws the known hours and counts, keeps hostile payloads as 
       assert.deepEqual(tasks, [
         ['run_transformations', 'success'],
         ['refresh_views', 'success'],
+        ['check_data_quality', 'success'],
         ['index_hourly_metrics_to_elasticsearch', 'skipped'],
       ]);
 

@@ -2,16 +2,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, killIngestAfterCommits, runCli, spawnCli } from '../support/cli.ts';
-import { freshTarget } from '../support/target.ts';
+import { freshTarget, type Target } from '../support/target.ts';
 import { generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches } from '../support/assert-metrics.ts';
 
+/** Tables in the target's database (PostgreSQL). */
+async function tableCount(t: Target): Promise<number> {
+  const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'");
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
 test('bad flags and bad config: one clear line, exit code 2, nothing written', async () => {
   const t = await freshTarget();
+  const notADir = join(t.env.TXPIPE_DATA_DIR!, '..', 'a-file');
+  await writeFile(notADir, 'not a directory\n');
   try {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['generate', '--count', 'abc'], {}, /--count.*must be an integer/],
@@ -35,18 +52,54 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
         { TXPIPE_MAX_EVENT_TIME: 'someday' },
         /^txpipe: TXPIPE_MAX_EVENT_TIME: must be a date YYYY-MM-DD or an RFC 3339 timestamp/,
       ],
+      [
+        ['dag', 'run', 'process_kafka_to_postgres'],
+        { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' },
+        /^txpipe: TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error/,
+      ],
+      [['quality', '--format', 'yaml'], {}, /--format.*table, json/],
       [['dag', 'schedule', 'process_kafka_to_postgres', '--schedule', 'every minute'], {}, /--schedule/],
       [['no-such-command'], {}, /unknown command/],
+      [['produce', '--file', tmpdir()], {}, /^txpipe: --file: .* is a directory, not a file$/],
+      [
+        ['generate', '--count', '10', '--duplicate-ratio', '0.6', '--invalid-ratio', '0.5'],
+        {},
+        /^txpipe: --duplicate-ratio \+ --invalid-ratio: must not exceed 1/,
+      ],
+      [['metrics', 'hourly', '--from', '2026-06-01T02:00:00Z', '--to', '2026-06-01T01:00:00Z'], {}, /^txpipe: --from must be before --to/],
+      [['status'], { DATABASE_URL: 'postgres://127.0.0.1:99999/x' }, /^txpipe: DATABASE_URL: port "99999" is out of range/],
+      [['status'], { DATABASE_URL: 'postgres:///x' }, /^txpipe: DATABASE_URL: has no host/],
+      [
+        ['status'],
+        { DATABASE_URL: 'postgres://u:s3cret@127.0.0.1:1/x?sslmode=bogus' },
+        /^txpipe: DATABASE_URL: sslmode must be one of disable, .* \(got "bogus"\)$/,
+      ],
+      [['migrate'], { KAFKA_BROKERS: 'host:99999' }, /^txpipe: KAFKA_BROKERS: port "99999" is out of range/],
+      [
+        ['migrate'],
+        { KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' },
+        /^txpipe: KAFKA_SSL_CA_FILE: no such file \/nonexistent\/ca.pem$/,
+      ],
+      [['migrate'], { DATABASE_URL: '', TXPIPE_DATA_DIR: notADir }, /^txpipe: TXPIPE_DATA_DIR: .* is a file, not a directory$/],
+      [['migrate'], { DATABASE_URL: '', TXPIPE_DATA_DIR: join(notADir, 'data') }, /^txpipe: TXPIPE_DATA_DIR: cannot create .*: .* is a file$/],
+      [['migrate'], { DATABASE_URL: '', TXPIPE_DATA_DIR: '/proc/x' }, /^txpipe: TXPIPE_DATA_DIR: \/proc\/x is on a system filesystem/],
     ];
-    for (const [args, env, message] of cases) {
-      const r = await runCli(args, { ...t.env, ...env });
+    // Four at a time: each is a process start (about a second on a busy machine), and none writes.
+    const results = new Map<number, Awaited<ReturnType<typeof runCli>>>();
+    for (let i = 0; i < cases.length; i += 4) {
+      await Promise.all(cases.slice(i, i + 4).map(async ([args, env], j) => results.set(i + j, await runCli(args, { ...t.env, ...env }))));
+    }
+    for (const [i, [args, , message]] of cases.entries()) {
+      const r = results.get(i)!;
       assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, `${args.join(' ')}: expected one line, got:\n${r.stderr}`);
       assert.match(lines[0]!, message);
       assert.equal(r.stdout, '');
+      assert.doesNotMatch(r.stderr, /s3cret/);
     }
     if (t.kind === 'pglite') assert.equal(existsSync(t.env.TXPIPE_DATA_DIR!), false, 'a rejected command created the data directory');
+    else assert.equal(await tableCount(t), 0, 'a rejected command migrated the database');
   } finally {
     await t.cleanup();
   }

@@ -165,24 +165,85 @@ test('dag runs lists runs with task states, tries and durations', async () => {
     await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', '2026-08-01T03:00:00Z'], t.env);
     const runs = JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as {
       run_id: string;
+      logical_date: string;
       state: string;
       duration_seconds: number;
       tasks: { task_id: string; state: string; try_number: number; duration_seconds: number }[];
     }[];
     assert.equal(runs.length, 1);
-    assert.equal(runs[0]!.run_id, 'manual__2026-08-01T03:00:00.000Z');
+    assert.match(runs[0]!.run_id, /^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(runs[0]!.logical_date, '2026-08-01T03:00:00.000Z');
     assert.equal(runs[0]!.state, 'success');
     assert.deepEqual(
       runs[0]!.tasks.map((x) => [x.task_id, x.state, x.try_number]),
       [
         ['run_transformations', 'success', 1],
         ['refresh_views', 'success', 1],
+        ['check_data_quality', 'success', 1],
         ['index_hourly_metrics_to_elasticsearch', 'skipped', 1],
       ],
     );
     assert.ok(runs[0]!.tasks.every((x) => x.duration_seconds >= 0 && x.duration_seconds < 60));
     const table = await cli(['dag', 'runs'], t.env);
-    assert.match(table, /manual__2026-08-01T03:00:00.000Z\s+success/);
+    assert.match(table, new RegExp(`${runs[0]!.run_id.replaceAll('.', '\\.')}\\s+success`));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('each manual dag run is its own run; a scheduled logical date run again is one run with new tries', async () => {
+  const t = await freshTarget();
+  try {
+    const w = await loaded(t);
+    await w.close();
+    // Two manual runs of the same hour, the second a full refresh: two runs, each with its own flag and tries.
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', logicalDate], t.env);
+    await cli(['dag', 'run', 'process_kafka_to_postgres', '--logical-date', logicalDate, '--full-refresh'], t.env);
+    type Run = {
+      run_id: string;
+      run_type: string;
+      logical_date: string;
+      full_refresh: boolean;
+      started_at: string;
+      ended_at: string;
+      tasks: { try_number: number }[];
+    };
+    const manual = (JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as Run[]).reverse();
+    assert.equal(manual.length, 2);
+    assert.notEqual(manual[0]!.run_id, manual[1]!.run_id);
+    assert.deepEqual(
+      manual.map((r) => [r.run_type, r.logical_date, r.full_refresh, r.tasks.map((x) => x.try_number)]),
+      [
+        ['manual', logicalDate, false, [1, 1, 1]],
+        ['manual', logicalDate, true, [1, 1, 1]],
+      ],
+    );
+    for (const r of manual) {
+      // Named after when it was triggered (this process's clock, just before the run row is written).
+      const named = Date.parse(r.run_id.replace(/^manual__/, ''));
+      assert.match(r.run_id, /^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(Math.abs(Date.parse(r.started_at) - named) < 5_000, `${r.run_id} started at ${r.started_at}`);
+    }
+    assert.ok(manual[1]!.started_at >= manual[0]!.ended_at, 'the second run overlaps the first');
+
+    // The same scheduled logical date twice (a scheduler restarted, a rerun): one run, second tries, the latest flag and start.
+    const w2 = await t.open();
+    try {
+      await runDag({ warehouse: w2, logger: silentLogger }, { logicalDate, runType: 'scheduled', ...policy });
+      const [first] = await w2.query<{ started_at: Date }>(`SELECT started_at FROM dag_runs WHERE run_type = 'scheduled'`);
+      await runDag({ warehouse: w2, logger: silentLogger }, { logicalDate, runType: 'scheduled', fullRefresh: true, ...policy });
+      const scheduled = await w2.query<{ run_id: string; full_refresh: boolean; started_at: Date; tries: number[] }>(
+        `SELECT r.run_id, r.full_refresh, r.started_at, array_agg(t.try_number ORDER BY t.task_id, t.try_number) AS tries
+           FROM dag_runs r JOIN task_runs t USING (run_id) WHERE r.run_type = 'scheduled' GROUP BY 1, 2, 3`,
+      );
+      assert.equal(scheduled.length, 1);
+      assert.equal(scheduled[0]!.run_id, `scheduled__${logicalDate}`);
+      assert.equal(scheduled[0]!.full_refresh, true);
+      assert.deepEqual(scheduled[0]!.tries, [1, 2, 1, 2, 1, 2]);
+      assert.ok(new Date(scheduled[0]!.started_at).getTime() > new Date(first!.started_at).getTime(), 'the rerun kept the first start');
+    } finally {
+      await w2.close();
+    }
   } finally {
     await t.cleanup();
   }

@@ -25,6 +25,8 @@ const READ_COMMANDS: string[][] = [
   ['dead-letters', 'list', '--reason', 'not json'],
   ['dead-letters', 'show', '0:15'],
   ['dead-letters', 'show', 'transactions/0/15', '--format', 'json'],
+  ['quality', '--format', 'json'],
+  ['quality'],
 ];
 
 /** `ingest --follow` holding the data directory, once its local API is recorded and answers. */

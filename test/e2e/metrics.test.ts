@@ -4,6 +4,7 @@
  * the messages themselves.
  */
 import { test } from 'node:test';
+import { readResults } from '../../src/quality/results.ts';
 import assert from 'node:assert/strict';
 import { freshTarget } from '../support/target.ts';
 import { familyOf, parsePrometheus, sampleValue, type Exposition } from '../support/prometheus.ts';
@@ -137,6 +138,20 @@ test('/metrics after a known ingest and DAG run: counts, lag, run outcome, fresh
       const seconds = sampleValue(m, 'txpipe_dag_last_run_task_duration_seconds', { task: task.taskId, state: task.state });
       assert.ok(seconds !== undefined && seconds >= 0, `last run's ${task.taskId}: ${seconds}`);
     }
+
+    // The data-quality checks of that run: one status per check, as stored, and nothing held back.
+    const quality = await readResults(rt.warehouse);
+    assert.equal(quality.length, 15);
+    for (const r of quality) {
+      assert.equal(
+        sampleValue(m, 'txpipe_quality_check_status', { check: r.name, severity: r.severity }),
+        { pass: 0, warn: 1, fail: 2 }[r.status],
+        r.name,
+      );
+    }
+    assert.equal(sampleValue(m, 'txpipe_quality_check_status', { check: 'unique_transaction_id', severity: 'error' }), 0);
+    assert.equal(sampleValue(m, 'txpipe_quality_check_observed', { check: 'unique_transaction_id' }), 0);
+    assert.equal(sampleValue(m, 'txpipe_quality_indexing_held'), 0);
 
     // Freshness and the latest hour, from the messages: the newest event is `newest`, its hour has 40
     // transactions of which 10 late.

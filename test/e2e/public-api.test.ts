@@ -80,7 +80,7 @@ test('an embedding program ingests, runs, backfills and reads through the public
       );
       assert.deepEqual(
         backfill.runs.map((r) => [r.state, r.tasks.map((x) => x.summary?.hours)]),
-        backfill.runs.map(() => ['success', [1, 1, undefined]]),
+        backfill.runs.map(() => ['success', [1, 1, 0, undefined]]), // the recomputed hours came out the same: no hour to check
       );
       assert.deepEqual(await readHourlyMetrics(rt.warehouse), rows);
 
@@ -95,6 +95,7 @@ test('an embedding program ingests, runs, backfills and reads through the public
         [
           ['run_transformations', 'success'],
           ['refresh_views', 'success'],
+          ['check_data_quality', 'success'],
           ['index_hourly_metrics_to_elasticsearch', 'skipped'],
         ],
       );

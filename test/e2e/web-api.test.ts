@@ -41,6 +41,7 @@ test('the API answers what the CLI prints, each answer valid against the OpenAPI
     const allMetricsCli = (await cli(['metrics', 'hourly', '--format', 'json'], t.env)).trimEnd();
     const statusCli = JSON.parse(await cli(['status', '--format', 'json'], t.env));
     const runsCli = JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env));
+    const qualityCli = JSON.parse(await cli(['quality', '--format', 'json'], t.env));
 
     const s = await serve(t.env);
     try {
@@ -82,9 +83,26 @@ test('the API answers what the CLI prints, each answer valid against the OpenAPI
         [
           ['run_transformations', 'success'],
           ['refresh_views', 'success'],
+          ['check_data_quality', 'success'],
           ['index_hourly_metrics_to_elasticsearch', 'skipped'],
         ],
       );
+
+      // The data-quality results of that run, one per check: the CLI prints five of their fields.
+      const quality = await get(`${s.url}api/quality`);
+      valid('/api/quality', 200, quality.json());
+      const results =
+        quality.json<{ run_id: string; name: string; severity: string; status: string; observed: number | null; threshold: string }[]>();
+      assert.equal(results.length, 15);
+      assert.ok(results.every((r) => r.run_id === runsCli[0].run_id));
+      assert.deepEqual(
+        results.map(({ name, severity, status, observed, threshold }) => ({ name, severity, status, observed, threshold })),
+        qualityCli,
+      );
+      assert.deepEqual(status.json<{ quality: { run_id: string; fail: number } }>().quality.run_id, runsCli[0].run_id);
+      const unknownRun = await get(`${s.url}api/quality?run=nope`);
+      valid('/api/quality', 200, unknownRun.json());
+      assert.deepEqual(unknownRun.json(), []);
 
       const pace = await get(`${s.url}api/ingest`);
       valid('/api/ingest', 200, pace.json());

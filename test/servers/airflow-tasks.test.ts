@@ -28,7 +28,7 @@ async function runs(t: Target): Promise<Map<string, RecordedRun>> {
   return new Map(list.map((r) => [r.run_id, r]));
 }
 
-const TASKS = ['run_transformations', 'refresh_views', 'index_hourly_metrics_to_elasticsearch'] as const;
+const TASKS = ['run_transformations', 'refresh_views', 'check_data_quality', 'index_hourly_metrics_to_elasticsearch'] as const;
 
 test('task run and record-failure refuse flags that contradict each other, before anything opens', async () => {
   // A run without a logical date recorded under the hour before its run_after, with Airflow's try

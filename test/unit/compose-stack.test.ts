@@ -30,12 +30,17 @@ interface Compose {
 }
 
 const compose = parse(read('compose.yaml'), { merge: true }) as Compose;
+/** The required variables (`${VAR:?…}`) of compose.yaml, each given a value as a .env would. */
+const REQUIRED = new Set([...read('compose.yaml').matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]!));
+const SAMPLE_SECRETS = Object.fromEntries([...REQUIRED].map((v) => [v, `sample${v.toLowerCase().replace(/_/g, '')}`]));
 const services = compose.services;
 const dockerfile = read('Dockerfile');
 
-/** `${VAR:-default}` / `${VAR-default}` → default, `${VAR}` → '' : what compose uses with no .env. */
-function interpolate(s: string): string {
-  return s.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, _name, def: string | undefined) => def ?? '');
+/** `${VAR:-default}` / `${VAR-default}` → default, `${VAR}` → '', `${VAR:?msg}` → `secrets[VAR]`: what compose uses with this .env. */
+function interpolate(s: string, secrets: Record<string, string> = SAMPLE_SECRETS): string {
+  return s.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*)|:?\?([^}]*))?\}/g, (_m, name: string, def: string | undefined, required: string | undefined) =>
+    required !== undefined ? (secrets[name] ?? `<${name} unset>`) : (def ?? ''),
+  );
 }
 
 function envOf(s: Service): Record<string, string> {
@@ -116,11 +121,21 @@ test('the stack has the pieces of the seed design', () => {
   ]) {
     assert.ok(services[name], `service ${name} missing`);
   }
-  assert.match(services.postgres!.image!, /^postgres:16(\b|$)/);
-  assert.match(services.kafka!.image!, /^apache\/kafka:(\$\{KAFKA_VERSION:-)?4\./);
-  // 8.x by default (ELASTIC_VERSION); 9.x works too. Kibana must run the same version as Elasticsearch.
+  // The versions the tests run on the real servers (scripts/services), so the stack is what was tested.
+  const testedPostgres = /for d in \/usr\/lib\/postgresql\/(\d+)\/bin/.exec(read('scripts/services/postgres.sh'))?.[1];
+  assert.ok(testedPostgres, 'scripts/services/postgres.sh names the PostgreSQL major it prefers');
+  assert.equal(interpolate(services.postgres!.image!), `postgres:${testedPostgres}`);
+  const testedKafka = /<kafka\.version>([\d.]+)<\/kafka\.version>/.exec(read('scripts/services/maven/kafka/pom.xml'))?.[1];
+  assert.ok(testedKafka);
+  assert.equal(interpolate(services.kafka!.image!), `apache/kafka:${testedKafka}`);
+  const testedEs = /<artifactId>elasticsearch<\/artifactId>\s*<version>([\d.]+)<\/version>|<version>(8\.\d+\.\d+)<\/version>/.exec(
+    read('scripts/services/maven/elasticsearch/pom.xml'),
+  );
+  const esPinned = testedEs?.[1] ?? testedEs?.[2];
+  assert.ok(esPinned, 'scripts/services/maven/elasticsearch/pom.xml pins an Elasticsearch version');
+  // Kibana must run the same version as Elasticsearch.
   const esVersion = /elasticsearch:((8|9)\.\d+\.\d+)$/.exec(interpolate(services.elasticsearch!.image!))?.[1];
-  assert.ok(esVersion, 'Elasticsearch 8.x or 9.x');
+  assert.equal(esVersion, esPinned, 'Elasticsearch image = the version the tests run');
   assert.equal(/kibana:(\S+)$/.exec(interpolate(services.kibana!.image!))?.[1], esVersion, 'Kibana version = Elasticsearch version');
   assert.equal(envOf(services.elasticsearch!)['discovery.type'], 'single-node');
   assert.equal(envOf(services.kafka!).KAFKA_PROCESS_ROLES, 'broker,controller', 'KRaft, no ZooKeeper');
@@ -129,7 +144,7 @@ test('the stack has the pieces of the seed design', () => {
 test('txpipe runs ingest --follow, migrate and the Kibana import; the generator is behind a profile', () => {
   assert.equal(argv(services['txpipe-ingest']!.command), 'ingest --follow');
   assert.equal(argv(services['txpipe-migrate']!.command), 'migrate');
-  assert.match(argv(services['txpipe-dashboards']!.command), /^dashboards import --kibana-url http:\/\/kibana:5601$/);
+  assert.match(argv(services['txpipe-dashboards']!.command), /^dashboards import --kibana-url http:\/\/kibana:5601 --retry-for [1-9]\d*$/);
   assert.deepEqual(services['txpipe-generator']!.profiles, ['generator']);
   assert.match(argv(services['txpipe-generator']!.command), /txpipe generate --count/);
   assert.equal(dependsOn(services['txpipe-dashboards']!).kibana?.condition, 'service_healthy');
@@ -310,8 +325,87 @@ test('the Dockerfile builds the txpipe and airflow targets with the app inside',
   assert.doesNotMatch(read('.dockerignore'), /^(src|sql|dashboards|airflow|docker)\/?$/m, '.dockerignore must keep what the images copy');
 });
 
-test('docker/env.example documents every variable compose.yaml interpolates', () => {
+test('.env.example documents every variable compose.yaml interpolates, and leaves every secret empty', () => {
+  const example = read('.env.example');
   const used = new Set([...read('compose.yaml').matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
-  const documented = new Set([...read('docker/env.example').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-  for (const v of used) assert.ok(documented.has(v), `${v} is used in compose.yaml but not in docker/env.example`);
+  const documented = new Map([...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  for (const v of used) assert.ok(documented.has(v), `${v} is used in compose.yaml but not in .env.example`);
+  for (const v of REQUIRED) assert.equal(documented.get(v), '', `${v}: a secret, to be chosen, not shipped`);
+});
+
+test('every secret comes from .env with no default: passwords, keys, the login', () => {
+  const text = read('compose.yaml');
+  for (const v of [
+    'POSTGRES_PASSWORD',
+    'AIRFLOW_DB_PASSWORD',
+    'AIRFLOW_ADMIN_PASSWORD',
+    'AIRFLOW_JWT_SECRET',
+    'AIRFLOW_SECRET_KEY',
+    'AIRFLOW_FERNET_KEY',
+  ]) {
+    assert.ok(REQUIRED.has(v), `${v} must be \${${v}:?…}`);
+    assert.doesNotMatch(text, new RegExp(`\\$\\{${v}:?-`), `${v} has a default`);
+  }
+  // No variable named like a secret has a default anywhere, and no well-known value is written out.
+  for (const m of text.matchAll(/\$\{([A-Z0-9_]+):?-([^}]*)\}/g))
+    assert.doesNotMatch(m[1]!, /PASSWORD|SECRET|TOKEN|API_KEY|FERNET/, `${m[1]} has a default`);
+  assert.doesNotMatch(text, /change-me|:admin@|txpipe:txpipe@|airflow:airflow@/);
+  // Every secret reaches the services that need it: the one URL-embedded password is the .env one.
+  for (const [name, s] of appServices) {
+    const url = envOf(s).DATABASE_URL;
+    if (url) assert.equal(new URL(interpolate(url)).password, SAMPLE_SECRETS.POSTGRES_PASSWORD, `${name}: DATABASE_URL password`);
+  }
+  assert.equal(interpolate(envOf(services.postgres!).POSTGRES_PASSWORD ?? ''), SAMPLE_SECRETS.POSTGRES_PASSWORD);
+  assert.match(read('.dockerignore'), /^\.env$/m, '.env stays out of the build context');
+  assert.match(read('.gitignore'), /^\.env$/m, '.env stays out of git');
+  assert.match(read('docker/postgres/initdb/10-airflow-database.sh'), /AIRFLOW_DB_PASSWORD:\?/, 'the init script has no default password either');
+});
+
+test('every port is published on 127.0.0.1 unless TXPIPE_BIND_ADDRESS says otherwise', () => {
+  let published = 0;
+  for (const [name, s] of Object.entries(services)) {
+    for (const p of s.ports ?? []) {
+      assert.equal(typeof p, 'string', `${name}: ports in the short form host_ip:host:container`);
+      const parts = interpolate(String(p)).split(':');
+      assert.equal(parts.length, 3, `${name}: ${p} names the host interface`);
+      assert.equal(parts[0], '127.0.0.1', `${name}: ${p}`);
+      assert.match(String(p), /^\$\{TXPIPE_BIND_ADDRESS:-127\.0\.0\.1\}:/);
+      published++;
+    }
+  }
+  assert.equal(published, 5, 'PostgreSQL, Kafka, Elasticsearch, Kibana, Airflow');
+});
+
+test("Kibana's health check reads the overall level, not any component's", () => {
+  const check = argv(services.kibana!.healthcheck!.test as string[]);
+  assert.match(check, /\/api\/status/);
+  // The grep pattern as the shell gets it: try it on both shapes of /api/status.
+  const pattern = /grep -Eq '([^']+)'/.exec(check)?.[1];
+  assert.ok(pattern, check);
+  const re = new RegExp(pattern.replace(/\\\{/g, '\\{'));
+  const degraded = '{"status":{"overall":{"level":"degraded","summary":"1 service is degraded"},"core":{"elasticsearch":{"level":"available"}}}}';
+  const available =
+    '{"status":{"overall":{"level":"available","summary":"All services and plugins are available"},"core":{"elasticsearch":{"level":"available"}}}}';
+  assert.equal(re.test(degraded), false, 'a component available while the whole is degraded is not healthy');
+  assert.equal(re.test(available), true);
+});
+
+test("the Airflow image's Python is the one airflow/constraints.txt was frozen on, and installs requirements under it", () => {
+  const frozen = /Python (\d+\.\d+)/.exec(read('airflow/constraints.txt'))?.[1];
+  assert.ok(frozen, 'airflow/constraints.txt says its Python');
+  const image = /^ARG AIRFLOW_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+  assert.ok(image);
+  const airflow = /^apache-airflow==(\S+)$/m.exec(read('airflow/requirements.txt'))?.[1];
+  assert.equal(image, `apache/airflow:${airflow}-python${frozen}`, 'the image is the pinned Airflow on the constraints Python');
+  assert.match(dockerfile, /pip install --no-cache-dir -r \/opt\/txpipe\/airflow\/requirements\.txt -c \/opt\/txpipe\/airflow\/constraints\.txt/);
+});
+
+test('the README and compose.yaml give the same start command', () => {
+  const composeCmd = /^#\s+(docker compose up[^#\n]*?)\s+#/m.exec(read('compose.yaml'))?.[1];
+  assert.equal(composeCmd, 'docker compose up -d --build');
+  const readme = read('README.md');
+  for (const m of readme.matchAll(/`(docker compose[^`]*\bup\b[^`]*)`/g))
+    assert.match(m[1]!, /^docker compose (--profile \w+ )?up -d --build$/, m[1]);
+  assert.match(readme, /cp \.env\.example \.env/);
+  assert.match(readme, /8 GB/, 'the README says how much memory the stack needs');
 });

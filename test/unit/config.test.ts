@@ -1,7 +1,8 @@
 /** loadConfig at its own module (src/config.ts; src/index.ts re-exports it), and the rule that settings load without the pipeline. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 
@@ -32,7 +33,7 @@ test('real servers are picked by their URLs, with auth and TLS', () => {
   assert.deepEqual(c.kafka?.brokers, ['k1:9092', 'k2:9092']);
   assert.equal(c.kafka?.partitions, 6);
   assert.deepEqual(c.kafka?.sasl, { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' });
-  assert.deepEqual(c.kafka?.ssl, { ca: undefined, rejectUnauthorized: true });
+  assert.deepEqual(c.kafka?.ssl, { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: true });
   assert.equal(c.search?.engine, 'elasticsearch');
   assert.equal(c.search?.apiKey, 'k');
   assert.equal(c.search?.index, 'hourly_metrics');
@@ -180,4 +181,107 @@ test('the HTTP server binds to loopback on 8080 unless told otherwise; a bad val
       /^TXPIPE_HTTP_TOKEN: must be visible ASCII .* \(value hidden\)$/.test((err as Error).message) &&
       !(err as Error).message.includes('hunter2'),
   );
+});
+
+test('data-quality settings: documented defaults from the generator, lists and severities parsed, a bad value names the setting', () => {
+  const q = loadConfig({}).quality;
+  assert.deepEqual(q.acceptedCurrencies, ['USD', 'EUR', 'GBP', 'JPY', 'INR']);
+  assert.deepEqual(q.acceptedStatuses, ['completed', 'pending', 'failed', 'refunded']);
+  assert.deepEqual([q.amountMin, q.amountMax, q.latencyMinSeconds, q.latencyMaxSeconds], [0, 1_000_000, 0, 86_400]);
+  assert.deepEqual([q.freshnessSeconds, q.deadLetterRatio, q.deadLetterMinRecords], [7200, 0.05, 100]);
+  assert.deepEqual([q.volumeDays, q.volumeMinDays, q.volumeMaxZ], [7, 3, 3.5]);
+  assert.equal(q.severity.unique_transaction_id, 'error');
+  assert.equal(q.severity.amount_range, 'warn');
+
+  const c = loadConfig({
+    TXPIPE_QUALITY_ACCEPTED_CURRENCIES: 'USD, CHF',
+    TXPIPE_QUALITY_ACCEPTED_STATUSES: 'ok',
+    TXPIPE_QUALITY_LATENCY_MIN_SECONDS: '-5',
+    TXPIPE_QUALITY_SEVERITY: 'not_null=warn, accepted_values=error,hourly_volume=error',
+  }).quality;
+  assert.deepEqual(c.acceptedCurrencies, ['USD', 'CHF']);
+  assert.deepEqual(c.acceptedStatuses, ['ok']);
+  assert.equal(c.latencyMinSeconds, -5);
+  assert.deepEqual(
+    [
+      c.severity.not_null_amount,
+      c.severity.not_null_transaction_id,
+      c.severity.accepted_values_status,
+      c.severity.accepted_values_currency,
+      c.severity.hourly_volume,
+      c.severity.freshness,
+    ],
+    ['warn', 'warn', 'error', 'error', 'error', 'warn'],
+  );
+
+  const refused = (env: Record<string, string>, message: string) =>
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) => e instanceof ConfigError && e.message === message,
+    );
+  refused({ TXPIPE_QUALITY_ACCEPTED_CURRENCIES: 'USD,eur' }, 'TXPIPE_QUALITY_ACCEPTED_CURRENCIES: must be three uppercase letters (got "USD,eur")');
+  refused(
+    { TXPIPE_QUALITY_SEVERITY: 'freshness=fatal' },
+    'TXPIPE_QUALITY_SEVERITY: severity of freshness must be warn or error (got "freshness=fatal")',
+  );
+  refused(
+    { TXPIPE_QUALITY_SEVERITY: 'freshness' },
+    'TXPIPE_QUALITY_SEVERITY: expected check=warn|error pairs separated by commas, got "freshness" (got "freshness")',
+  );
+  assert.throws(
+    () => loadConfig({ TXPIPE_QUALITY_SEVERITY: 'nope=warn' }),
+    /^ConfigError: TXPIPE_QUALITY_SEVERITY: unknown check "nope" \(known: not_null, accepted_values, not_null_transaction_id/,
+  );
+  refused(
+    { TXPIPE_QUALITY_AMOUNT_MIN: '10', TXPIPE_QUALITY_AMOUNT_MAX: '5' },
+    'TXPIPE_QUALITY_AMOUNT_MIN: must not be above TXPIPE_QUALITY_AMOUNT_MAX (10 > 5)',
+  );
+  refused({ TXPIPE_QUALITY_VOLUME_MAX_Z: '0' }, 'TXPIPE_QUALITY_VOLUME_MAX_Z: Too small: expected number to be >0 (got "0")');
+});
+
+test('hosts, ports, sslmode, files and the data directory are checked before anything opens', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'txpipe-config-'));
+  try {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_URL: 'postgres://127.0.0.1:99999/x' }, /^DATABASE_URL: port "99999" is out of range \(1-65535\)$/],
+      [{ DATABASE_URL: 'postgres://127.0.0.1:0/x' }, /^DATABASE_URL: port "0" is out of range/],
+      [{ DATABASE_URL: 'postgres://h:54x2/x' }, /^DATABASE_URL: port "54x2" is out of range/],
+      [{ DATABASE_URL: 'postgres:///x' }, /^DATABASE_URL: has no host/],
+      [{ DATABASE_URL: 'postgres://u:pw@/x' }, /^DATABASE_URL: has no host/],
+      [
+        { DATABASE_URL: 'postgres://u:pw@h/x?sslmode=bogus' },
+        /^DATABASE_URL sslmode: must be one of disable, allow, prefer, require, verify-ca, verify-full \(got "bogus"\)$/,
+      ],
+      [{ DATABASE_URL: 'mysql://u:pw@h/x' }, /^DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\/ \(got "mysql:\/\/u:\*\*\*@h\/x"\)$/],
+      [{ KAFKA_BROKERS: 'host:99999' }, /^KAFKA_BROKERS: port "99999" is out of range \(1-65535\) in "host:99999"$/],
+      [{ KAFKA_BROKERS: 'k1:9092,:9092' }, /^KAFKA_BROKERS: must be host:port/],
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') }, /^KAFKA_SSL_CA_FILE: no such file .*missing\.pem$/],
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SSL_CA_FILE: dir }, /^KAFKA_SSL_CA_FILE: .* is a directory, not a file$/],
+      [{ TXPIPE_DATA_DIR: file }, /^TXPIPE_DATA_DIR: .*a-file is a file, not a directory$/],
+      [{ TXPIPE_DATA_DIR: join(file, 'data') }, /^TXPIPE_DATA_DIR: cannot create .*a-file\/data: .*a-file is a file$/],
+      [{ TXPIPE_DATA_DIR: '/proc/x' }, /^TXPIPE_DATA_DIR: \/proc\/x is on a system filesystem \(proc\)/],
+      [{ TXPIPE_DATA_DIR: '/sys/txpipe' }, /^TXPIPE_DATA_DIR: \/sys\/txpipe is on a system filesystem \(sys\)/],
+    ];
+    for (const [env, message] of bad) {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && message.test((err as Error).message) && !(err as Error).message.includes('pw'),
+        JSON.stringify(env),
+      );
+    }
+    // What is fine: libpq's modes, a socket directory instead of a host, IPv6, a readable CA file,
+    // a data directory yet to be created (nothing is created by loading), and a data directory that
+    // does not matter because DATABASE_URL is set.
+    for (const mode of ['disable', 'prefer', 'require', 'verify-full']) loadConfig({ DATABASE_URL: `postgres://u@h:5432/x?sslmode=${mode}` });
+    loadConfig({ DATABASE_URL: 'postgres://u@/x?host=/var/run/postgresql' });
+    loadConfig({ DATABASE_URL: 'postgresql://u:p%40ss@[::1]:5432/x', KAFKA_BROKERS: '[::1]:9092,k2:19092', KAFKA_SSL_CA_FILE: file });
+    const fresh = join(dir, 'new', 'data');
+    assert.equal(loadConfig({ TXPIPE_DATA_DIR: fresh }).dataDir, fresh);
+    assert.equal(existsSync(join(dir, 'new')), false);
+    assert.equal(loadConfig({ TXPIPE_DATA_DIR: file, DATABASE_URL: 'postgres://h/x' }).databaseUrl, 'postgres://h/x');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

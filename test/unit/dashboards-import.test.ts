@@ -309,3 +309,61 @@ test('CLI through main.ts: a bad KIBANA_URL is one line naming it, exit 2, even 
   assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^txpipe: KIBANA_URL: must be an http:\/\/ or https:\/\/ URL/);
 });
+
+test('a server not ready yet (503, 429, unreachable) is retried with doubling pauses until it imports', async (t) => {
+  let calls = 0;
+  const fake = await fakeDashboards('kbn-xsrf', () => {
+    calls++;
+    if (calls === 1) return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'Kibana server is not ready yet' } };
+    if (calls === 2) return { status: 429, body: { statusCode: 429, error: 'Too Many Requests', message: 'slow down' } };
+    return undefined;
+  });
+  t.after(fake.close);
+  const retries: Array<{ reason: string; delayMs: number }> = [];
+  const result = await importDashboards({
+    target: 'kibana',
+    url: fake.url,
+    retryForMs: 5_000,
+    retryDelayMs: 20,
+    onRetry: (reason, delayMs) => retries.push({ reason, delayMs }),
+  });
+  assert.equal(result.successCount, 6);
+  assert.equal(fake.seen.length, 3);
+  assert.deepEqual(
+    retries.map((r) => r.delayMs),
+    [20, 40],
+  );
+  assert.match(retries[0]!.reason, /HTTP 503: Service Unavailable: Kibana server is not ready yet/);
+  assert.equal(fake.store.size, 6);
+});
+
+test('an unreachable server is retried too, and the last reason is the error once the time is up', async () => {
+  const started = Date.now();
+  const retries: number[] = [];
+  await assert.rejects(
+    importDashboards({ target: 'kibana', url: 'http://127.0.0.1:1', retryForMs: 300, retryDelayMs: 50, onRetry: (_r, d) => retries.push(d) }),
+    /Kibana import: cannot reach http:\/\/127\.0\.0\.1:1/,
+  );
+  assert.deepEqual(retries, [50, 100], 'tries while the next pause still ends before the deadline');
+  assert.ok(Date.now() - started < 2_000);
+});
+
+test('a refusal (401, a bad file) is not retried', async (t) => {
+  const fake = await fakeDashboards('kbn-xsrf', () => ({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'bad key' } }));
+  t.after(fake.close);
+  await assert.rejects(importDashboards({ target: 'kibana', url: fake.url, retryForMs: 5_000, retryDelayMs: 10 }), /HTTP 401: Unauthorized: bad key/);
+  assert.equal(fake.seen.length, 1);
+});
+
+test('CLI: --retry-for keeps trying a Kibana that answers 503 first; a bad value is refused', async (t) => {
+  let calls = 0;
+  const fake = await fakeDashboards('kbn-xsrf', () => (++calls === 1 ? { status: 503, body: { message: 'not ready' } } : undefined));
+  t.after(fake.close);
+  const r = await runCli(['--kibana-url', fake.url, '--retry-for', '30'], { ...withoutUrlEnv(), TXPIPE_LOG_LEVEL: 'silent' });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(fake.seen.length, 2);
+  assert.match(r.stdout, /^imported 6 saved objects into Kibana/);
+  const bad = await runCli(['--kibana-url', fake.url, '--retry-for', 'soon']);
+  assert.notEqual(bad.exitCode, 0);
+  assert.match(bad.stderr, /--retry-for.*must be a number of seconds/);
+});

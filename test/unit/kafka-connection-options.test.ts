@@ -69,3 +69,20 @@ test('brokerHost strips the port and IPv6 brackets', () => {
   assert.equal(brokerHost('[::1]:9092'), '::1');
   assert.equal(brokerHost('127.0.0.1:59192'), '127.0.0.1');
 });
+
+test('a client certificate and key (mutual TLS) are read and passed; a missing key file is named', () => {
+  const options = kafkaSecurityOptions(
+    { brokers: ['k.example.com:9093'], ssl: { cert: '/c.pem', key: '/k.pem', rejectUnauthorized: true } },
+    (path) => Buffer.from(`PEM ${path}`),
+  );
+  assert.equal(String(options.tls?.cert), 'PEM /c.pem');
+  assert.equal(String(options.tls?.key), 'PEM /k.pem');
+  assert.throws(
+    () =>
+      kafkaSecurityOptions({ brokers: ['k:9093'], ssl: { cert: '/c.pem', key: '/nope.pem', rejectUnauthorized: true } }, (path) => {
+        if (path === '/nope.pem') throw new Error('ENOENT');
+        return Buffer.from('x');
+      }),
+    /KAFKA_SSL_KEY_FILE: cannot read \/nope\.pem: ENOENT/,
+  );
+});

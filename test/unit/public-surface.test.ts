@@ -16,8 +16,10 @@ test("'txpipe' exports exactly the public names, and nothing from inside", () =>
     'DataDirInUseError',
     'IndexingError',
     'MigrationError',
+    'QualityCheckError',
     'TASKS',
     'backfillDag',
+    'checkDataQuality',
     'collectRecords',
     'createLogger',
     'defaultStart',
@@ -48,6 +50,7 @@ test("'txpipe' exports exactly the public names, and nothing from inside", () =>
     [
       ['run_transformations', txpipe.runTransformations],
       ['refresh_views', txpipe.refreshViews],
+      ['check_data_quality', txpipe.checkDataQuality],
       ['index_hourly_metrics_to_elasticsearch', txpipe.indexHourlyMetrics],
     ],
   );

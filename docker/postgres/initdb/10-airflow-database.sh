@@ -5,7 +5,7 @@
 set -euo pipefail
 
 : "${AIRFLOW_DB_USER:=airflow}"
-: "${AIRFLOW_DB_PASSWORD:=airflow}"
+: "${AIRFLOW_DB_PASSWORD:?AIRFLOW_DB_PASSWORD is not set (compose.yaml takes it from .env)}"
 : "${AIRFLOW_DB_NAME:=airflow}"
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \

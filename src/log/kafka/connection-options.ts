@@ -35,6 +35,17 @@ export function kafkaSecurityOptions(
       }
       tls.ca = ca;
     }
+    for (const [what, path] of [
+      ['cert', settings.ssl.cert],
+      ['key', settings.ssl.key],
+    ] as const) {
+      if (!path) continue;
+      try {
+        tls[what] = readFile(path);
+      } catch (error) {
+        throw new Error(`KAFKA_SSL_${what.toUpperCase()}_FILE: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     options.tls = tls;
     const hosts = settings.brokers.map(brokerHost);
     if (hosts.length > 0 && hosts.every((host) => isIP(host) === 0)) options.tlsServerName = true;

@@ -6,7 +6,19 @@
  */
 import { Admin, findErrorBy, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../config.ts';
-import type { AppendRecord, AppendResult, ConsumeOptions, EventLog, PartitionLag, RecordSink, Subscription } from '../port.ts';
+import { describeError } from '../../cli/errors.ts';
+import { isOutage } from '../../observe/outage.ts';
+import {
+  type AppendRecord,
+  type AppendResult,
+  type ConsumeOptions,
+  type EventLog,
+  LogUnreachableError,
+  type PartitionLag,
+  type RecordSink,
+  type Subscription,
+  TopicMissingError,
+} from '../port.ts';
 import { kafkaSecurityOptions, type KafkaSecurityOptions } from './connection-options.ts';
 import { KafkaAppender } from './kafka-appender.ts';
 import { KafkaSubscription } from './kafka-subscription.ts';
@@ -52,7 +64,23 @@ export class KafkaEventLog implements EventLog {
     return this.#admin;
   }
 
-  async ensureTopic(): Promise<void> {
+  /** An admin call whose outage (after the client's own tries) says which setting and brokers did not answer. */
+  async #named<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isOutage(error)) throw error;
+      throw new LogUnreachableError(`KAFKA_BROKERS: cannot reach Kafka at ${this.#settings.brokers.join(',')} (${describeError(error)})`, {
+        cause: error,
+      });
+    }
+  }
+
+  ensureTopic(): Promise<void> {
+    return this.#named(() => this.#ensureTopic());
+  }
+
+  async #ensureTopic(): Promise<void> {
     const admin = this.#adminClient();
     const { topic, partitions, replication } = this.#settings;
     try {
@@ -99,12 +127,19 @@ export class KafkaEventLog implements EventLog {
     return subscription;
   }
 
-  async lag(group: string): Promise<PartitionLag[]> {
+  lag(group: string): Promise<PartitionLag[]> {
+    return this.#named(() => this.#lag(group));
+  }
+
+  async #lag(group: string): Promise<PartitionLag[]> {
     const admin = this.#adminClient();
     const topic = this.topic;
-    const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const missing = () => new TopicMissingError(`topic ${topic} does not exist yet`);
+    const metadata = await admin.metadata({ topics: [topic], forceUpdate: true }).catch((error: unknown) => {
+      throw error instanceof Error && /^Unknown topic /.test(error.message) ? missing() : error;
+    });
     const info = metadata.topics.get(topic);
-    if (!info) throw new Error(`kafka: topic ${topic} not found`);
+    if (!info) throw missing();
     const partitions = Array.from({ length: info.partitionsCount }, (_, i) => i);
     const [committedGroups, listed] = await Promise.all([
       admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }] }),
@@ -130,7 +165,11 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
-  async countBefore(positions: ReadonlyMap<number, bigint>) {
+  countBefore(positions: ReadonlyMap<number, bigint>) {
+    return this.#named(() => this.#countBefore(positions));
+  }
+
+  async #countBefore(positions: ReadonlyMap<number, bigint>) {
     const partitions = [...positions.keys()];
     if (partitions.length === 0) return [];
     const listed = await this.#adminClient().listOffsets({

@@ -73,7 +73,7 @@ export class ElasticsearchIndex extends MonthlySearchIndex {
     this.client = new Client({
       node: options.url,
       ...(auth ? { auth } : {}),
-      tls: { rejectUnauthorized: options.rejectUnauthorized ?? true },
+      tls: { rejectUnauthorized: options.rejectUnauthorized ?? true, ...(options.ca ? { ca: options.ca } : {}) },
       // Retries are txpipe's (bulk.ts); the client's own would multiply them.
       maxRetries: 0,
       requestTimeout: options.requestTimeoutMs ?? 30_000,

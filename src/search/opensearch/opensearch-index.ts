@@ -23,7 +23,7 @@ export class OpenSearchIndex extends MonthlySearchIndex {
     this.client = new Client({
       node: options.url,
       auth: options.username !== undefined ? { username: options.username, password: options.password ?? '' } : undefined,
-      ssl: { rejectUnauthorized: options.rejectUnauthorized ?? true },
+      ssl: { rejectUnauthorized: options.rejectUnauthorized ?? true, ...(options.ca ? { ca: options.ca } : {}) },
       // Retries are txpipe's (bulk.ts); the client's own would multiply them.
       maxRetries: 0,
       requestTimeout: options.requestTimeoutMs ?? 30_000,

@@ -2,8 +2,9 @@
  * One process per embedded data directory: PGlite files opened twice would corrupt.
  * A lock file created exclusively holds the owner's pid; a lock left by a dead process is taken over.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../../config.ts';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -23,8 +24,32 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir loops forever where a parent can neither be
+ * found nor created (under /proc, say). A directory that cannot be made is the setting's fault.
+ */
+async function makeDataDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); dirname(d) !== d && !(await exists(d)); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new ConfigError(`TXPIPE_DATA_DIR: cannot create ${dir} (${code ?? (err as Error).message} at ${d})`);
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function lockDataDir(dir: string): Promise<DataDirLock> {
-  await mkdir(dir, { recursive: true });
+  await makeDataDir(dir);
   const file = join(dir, 'txpipe.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -6,6 +6,7 @@ import type { OpenWriterOptions, Queryable, TransactionOptions, Tx, Warehouse, W
 import { typeParsers } from '../type-parsers.ts';
 import { ThreadWriter } from './writer-thread.ts';
 import { isOutage } from '../transient.ts';
+import { postgresSslOption, postgresTlsSettings, withoutTlsParams } from './tls.ts';
 
 const COPY_CHUNK = 256 * 1024;
 
@@ -40,7 +41,9 @@ export class PostgresWarehouse implements Warehouse {
   constructor(options: PostgresOptions) {
     this.#connectionString = options.connectionString;
     this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
+      // TLS as libpq means it (sslmode, sslrootcert, PGSSLMODE, PGSSLROOTCERT…): see tls.ts.
+      connectionString: withoutTlsParams(options.connectionString),
+      ssl: postgresSslOption(postgresTlsSettings(options.connectionString)),
       max: options.max ?? 4,
       // Every session in UTC, whatever the server's or the process's time zone.
       options: `-c TimeZone=UTC${options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(options.lockTimeoutMs)}` : ''}`,

@@ -382,9 +382,9 @@ function showStatus(s, pace, alerts) {
   );
   stat(
     'lag',
-    number.format(s.consumer.lag),
-    `${s.consumer.partitions.length} partition${s.consumer.partitions.length === 1 ? '' : 's'}`,
-    s.consumer.lag > 0 ? 'warn' : '',
+    s.consumer.lag === null ? 'unknown' : number.format(s.consumer.lag),
+    s.consumer.note ?? `${s.consumer.partitions.length} partition${s.consumer.partitions.length === 1 ? '' : 's'}`,
+    s.consumer.lag === null ? 'bad' : s.consumer.lag > 0 ? 'warn' : '',
   );
   const stale = pace.last_ingest_at && s.consumer.lag > 0 && Date.now() - Date.parse(pace.last_ingest_at) > LATE_SECONDS * 1000;
   stat('last_ingest', ago(pace.last_ingest_at), pace.last_ingest_at ? `${utcText(pace.last_ingest_at)} UTC` : 'no batch yet', stale ? 'bad' : '');
@@ -432,8 +432,9 @@ function showStatus(s, pace, alerts) {
   $('#pending').textContent = `Hours waiting for the next DAG run: transform ${ph.transform}, metrics ${ph.metrics}, index ${ph.index}.`;
 }
 
-function badge(stateText) {
-  return h('span', { class: `badge ${/^[a-z_]+$/.test(stateText) ? stateText : ''}` }, stateText);
+/** A state as a pill; `label` (default: the state) is what it reads. */
+function badge(stateText, label = stateText) {
+  return h('span', { class: `badge ${/^[a-z_]+$/.test(stateText) ? stateText : ''}` }, label);
 }
 
 function showRuns(runs) {
@@ -541,6 +542,35 @@ function showAlerts(alerts) {
   );
 }
 
+/** The latest run of the data-quality checks: one row per check, the failing ones first. */
+function showQuality(results) {
+  const panel = $('#quality');
+  $('.empty', panel).hidden = results.length > 0;
+  $('.held', panel).hidden = !results.some((r) => r.status === 'fail');
+  $('#quality-run').textContent = results.length
+    ? `run ${visible(results[0].run_id)} · ${results[0].hours} hour(s) · ${utcText(results[0].checked_at)} UTC`
+    : '';
+  const order = { fail: 0, warn: 1, pass: 2 };
+  const rows = [...results]
+    .sort((a, b) => order[a.status] - order[b.status])
+    .map((r) =>
+      h(
+        'tr',
+        { dataset: { check: r.name, status: r.status } },
+        h('td', { class: 'mono' }, visible(r.name), r.detail ? h('div', { class: 'note' }, visible(r.detail)) : null),
+        h(
+          'td',
+          {},
+          badge(r.status === 'pass' ? 'success' : r.status === 'fail' ? 'failed' : 'skipped', r.status),
+          h('div', { class: 'note' }, visible(r.severity)),
+        ),
+        h('td', { class: 'num' }, r.observed === null ? '–' : compact(r.observed)),
+        h('td', {}, visible(r.threshold)),
+      ),
+    );
+  $('#quality tbody').replaceChildren(...rows);
+}
+
 // ---------------------------------------------------------------- refresh loop
 
 /** Panels whose data did not change are left alone (an opened payload stays open). */
@@ -569,6 +599,7 @@ async function refresh() {
     runs: api('/api/runs', { limit: 10 }),
     deadLetters: api('/api/dead-letters', { limit: 12 }),
     alerts: api('/api/alerts', { state: 'open' }),
+    quality: api('/api/quality'),
   };
   const names = Object.keys(calls);
   const results = await Promise.allSettled(Object.values(calls));
@@ -589,6 +620,7 @@ async function refresh() {
     if (got.runs && changed('runs', got.runs)) showRuns(got.runs);
     if (got.deadLetters && changed('deadLetters', got.deadLetters)) showDeadLetters(got.deadLetters);
     if (got.alerts && changed('alerts', got.alerts)) showAlerts(got.alerts);
+    if (got.quality && changed('quality', got.quality)) showQuality(got.quality);
   } catch (err) {
     problems.push(err.message);
   }

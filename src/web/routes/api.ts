@@ -14,6 +14,7 @@ export function apiRoutes(source: ReadSource, pace: IngestPace): Route[] {
     { path: '/api/ingest', handle: async () => json(await pace.read()) },
     { path: '/api/hourly-metrics', handle: async ({ url }) => json(metricsJson(await source.hourlyMetrics(range(url)))) },
     { path: '/api/hourly-latency', handle: async ({ url }) => json(latencyJson(await source.hourlyLatency(range(url)))) },
+    { path: '/api/quality', handle: async ({ url }) => json(await source.quality({ runId: textParam(url, 'run', 1000) })) },
     { path: '/api/runs', handle: async ({ url }) => json(await source.runs({ limit: intParam(url, 'limit', 1, 10_000, 20) })) },
     {
       path: '/api/dead-letters',
