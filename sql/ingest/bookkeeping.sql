@@ -6,15 +6,16 @@
 -- positions first. The upsert locks each position row, so two consumers briefly owning one partition
 -- serialise here.
 -- Called through src/ingest/sql/record-bookkeeping.ts, which names the parameters:
--- $1 topic, $2 group; $3-$6 and $14-$15 dead letters (payload and SHA-256 as hex text, size); $7-$9
--- duplicates; $10-$12 positions (also the ranges stored); $13 whether the batch displaced stored rows.
+-- $1 topic, $2 group; $3-$6, $14-$15 and $16 dead letters (payload and SHA-256 as hex text, size, record
+-- timestamp); $7-$9 duplicates; $10-$12 positions (also the ranges stored); $13 whether the batch
+-- displaced stored rows.
 WITH ranges AS (
   INSERT INTO changed_ranges (log_partition, first_offset, next_offset, replaces)
   SELECT p, f, n, $13::boolean FROM unnest($10::int[], $11::bigint[], $12::bigint[]) AS r(p, f, n)
 ), dead AS (
-  INSERT INTO dead_letters (topic, partition, "offset", payload, reason, payload_size, payload_sha256)
-  SELECT $1, p, o, decode(h, 'hex'), r, n, decode(s, 'hex')
-  FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $14::bigint[], $15::text[]) AS d(p, o, h, r, n, s)
+  INSERT INTO dead_letters (topic, partition, "offset", payload, reason, payload_size, payload_sha256, log_timestamp_ms)
+  SELECT $1, p, o, decode(h, 'hex'), r, n, decode(s, 'hex'), t
+  FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $14::bigint[], $15::text[], $16::bigint[]) AS d(p, o, h, r, n, s, t)
   ON CONFLICT DO NOTHING
 ), dupes AS (
   INSERT INTO duplicate_events (topic, partition, "offset", transaction_id)

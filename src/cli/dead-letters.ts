@@ -1,5 +1,6 @@
 /**
- * `txpipe dead-letters list|show`: the messages that were not valid events, for people. Payloads are
+ * `txpipe dead-letters list|show|replay`: the messages that were not valid events, for people, and
+ * taking the ones the current rules accept (dead-letters/replay.ts). Payloads are
  * whatever a producer sent, so everything from them is printed safely: a payload that is not UTF-8 is
  * shown with \xNN escapes, control characters, invisible and direction-changing characters are written
  * as escapes (a terminal never gets an escape sequence from a payload), and a long payload is cut with
@@ -7,7 +8,8 @@
  */
 import type { Command } from 'commander';
 import { parseDeadLetterId, type DeadLetter, type DeadLetterSummary } from '../web/dead-letters.ts';
-import { commandContext, out, withReadSource } from './context.ts';
+import { replayDeadLetters, type ReplaySummary } from '../dead-letters/replay.ts';
+import { commandContext, out, withReadSource, withRuntime } from './context.ts';
 import { UsageError } from './errors.ts';
 import { choiceFlag, intFlag } from './flags.ts';
 import { table } from './table.ts';
@@ -86,6 +88,29 @@ export function deadLetterText(d: DeadLetter): string {
   ].join('\n');
 }
 
+export function replayText(r: ReplaySummary): string {
+  const would = r.dry_run ? 'would move' : 'moved';
+  const lines = [
+    `${r.dry_run ? 'dry run (nothing stored): ' : `replay ${r.replay_id}: `}examined ${r.examined} dead letter(s) of topic ${short(r.topic, 200)}` +
+      (r.reason_filter !== null ? ` whose reason contains "${short(r.reason_filter, 200)}"` : ''),
+    `  ${would} ${r.rows} into transactions (${r.displaced} displacing a later-sorting stored delivery, now a duplicate)`,
+    `  ${would} ${r.duplicates} to duplicates (an earlier delivery of their transaction_id wins)`,
+    `  ${r.stillInvalid} still invalid, ${r.skipped} skipped (can never be valid: cut for their size, or not UTF-8)`,
+  ];
+  if (r.hours.length > 0) {
+    const queued = r.dry_run ? 'hours that would be queued for the next run' : 'hours queued for the next run';
+    lines.push(`  ${queued}: ${r.hours.length} (${r.hours[0]} … ${r.hours.at(-1)})`);
+  }
+  for (const l of r.letters) {
+    lines.push(
+      `  ${short(l.id, 300)}  ${l.outcome}${l.transaction_id ? `  ${l.transaction_id}` : ''}${l.reason ? `  ${short(l.reason, LIST_CHARS)}` : ''}`,
+    );
+  }
+  const unlisted = r.examined - r.letters.length;
+  if (unlisted > 0) lines.push(`  … and ${unlisted} more (--format json lists the first ${r.letters.length} too; replayed_dead_letters holds all)`);
+  return lines.join('\n');
+}
+
 export function registerDeadLetters(program: Command): void {
   const dl = program.command('dead-letters').description('the messages that were not valid events: position, time, reason, payload');
 
@@ -101,6 +126,27 @@ export function registerDeadLetters(program: Command): void {
         if (flags.format === 'json') out(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) out(flags.reason ? `no dead letters whose reason contains "${short(flags.reason, 200)}"` : 'no dead letters');
         else out(deadLettersTable(rows));
+      });
+    });
+
+  dl.command('replay')
+    .description(
+      'validate the stored dead letters again with the current rules and move the valid ones into transactions ' +
+        '(first delivery wins; their hours are updated by the next run); recorded in replayed_dead_letters',
+    )
+    .option('--reason <text>', 'only those whose reason contains this text (case-insensitive)')
+    .option('--dry-run', 'report what a replay would do, and store nothing')
+    .option('--format <format>', 'text or json', choiceFlag(['text', 'json'] as const), 'text')
+    .action(async (flags: { reason?: string; dryRun?: boolean; format: 'text' | 'json' }) => {
+      const ctx = commandContext();
+      await withRuntime(ctx, async (rt) => {
+        const r = await replayDeadLetters(rt.warehouse, {
+          topic: rt.log.topic,
+          reason: flags.reason || undefined,
+          dryRun: flags.dryRun === true,
+          limits: ctx.config.events,
+        });
+        out(flags.format === 'json' ? JSON.stringify(r, null, 2) : replayText(r));
       });
     });
 

@@ -20,6 +20,7 @@ export const DIGIT_9 = 0x39;
 export const COLON = 0x3a;
 export const UPPER_A = 0x41;
 export const UPPER_E = 0x45;
+export const UPPER_N = 0x4e;
 export const UPPER_T = 0x54;
 export const UPPER_Z = 0x5a;
 export const BACKSLASH = 0x5c;

@@ -5,6 +5,7 @@
  */
 import { parseAmount } from './amount.ts';
 import { DEFAULT_LIMITS, type EventLimits, windowText } from './limits.ts';
+import { amountFromMinor, amountMinorOf, merchantIdOf, schemaVersionOf } from './schema-v2.ts';
 import { epochMsOf, formatEpochMs, parseTimestamp } from './timestamp.ts';
 
 /** One row of `transactions`, every value as the text PostgreSQL accepts for its column. */
@@ -16,6 +17,8 @@ export interface RawRow {
   status: string;
   event_time: string;
   processing_time: string;
+  /** schema_version 2 only (optional there); null otherwise. */
+  merchant_id: string | null;
 }
 
 export type Validation = { ok: true; row: RawRow } | { ok: false; reason: string };
@@ -25,7 +28,19 @@ export const MAX_STATUS_LENGTH = 32;
 /** Objects and arrays nest at most this deep (the event object itself is level 1). */
 export const MAX_NESTING_DEPTH = 64;
 /** The event schema's keys: each may appear once at the top level (a repeated one is refused). */
-export const SCHEMA_KEYS: readonly string[] = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'];
+export const SCHEMA_KEYS: readonly string[] = [
+  'transaction_id',
+  'user_id',
+  'amount',
+  'currency',
+  'status',
+  'event_time',
+  'processing_time',
+  // schema_version 2 (schema-v2.ts), and the version itself: an event naming two versions says two things.
+  'schema_version',
+  'amount_minor',
+  'merchant_id',
+];
 
 /** The third reviver argument of JSON.parse (source text access); TS lib typings may lack it. */
 interface ReviverContext {
@@ -243,8 +258,9 @@ function timeField(name: string, v: unknown, limits: EventLimits): { ok: true; v
 }
 
 /**
- * Validates one message's text. `recordTimestampMs` (the Kafka record timestamp, or the log's append
- * time) becomes processing_time when the event has none (absent or null). The ingest checks the
+ * Validates one message's text, by its schema_version (schema-v2.ts: absent is 1). `recordTimestampMs`
+ * (the Kafka record timestamp, or the log's append time) becomes processing_time when the event has
+ * none (absent or null). The ingest checks the
  * message's bytes first (size, UTF-8: see message.ts); this repeats the size check for text callers.
  */
 export function validateEvent(payload: string, recordTimestampMs: number, limits: EventLimits = DEFAULT_LIMITS): Validation {
@@ -266,6 +282,9 @@ export function validateEvent(payload: string, recordTimestampMs: number, limits
   const obj = parsed as Record<string, unknown>;
   const repeated = repeatedSchemaKey(payload);
   if (repeated !== null) return fail(`duplicate key ${repeated}: each event field may appear once`);
+  const sv = obj.schema_version;
+  const version = schemaVersionOf(sv, typeof sv === 'number' ? valueSourceOfTopLevelKey(payload, 'schema_version') : null);
+  if (!version.ok) return fail(version.reason);
 
   if (missing(obj, 'transaction_id')) return fail('missing field transaction_id');
   const transactionId = uuid(obj.transaction_id);
@@ -275,27 +294,43 @@ export function validateEvent(payload: string, recordTimestampMs: number, limits
   const userId = uuid(obj.user_id);
   if (userId === null) return fail('invalid user_id: not a UUID');
 
-  if (missing(obj, 'amount')) return fail('missing field amount');
-  let rawAmount = obj.amount;
-  if (typeof rawAmount === 'number') {
-    // The exact source text, never the float: `12.50` stays 12.50, 0.1234567890123456789 stays exact.
-    rawAmount = valueSourceOfTopLevelKey(payload, 'amount') ?? amountViaReviver(payload);
-  } else if (typeof rawAmount === 'string') {
-    // A string amount is plain decimal notation; exponents are for JSON numbers (`1e2`, not `"1e2"`).
-    if (EXPONENT_STRING.test(rawAmount)) {
-      return fail('invalid amount: a string amount must be plain decimal digits (no exponent; 1e2 is accepted as a JSON number)');
+  // Version 1 carries `amount`, version 2 `amount_minor` (read here, turned into an amount once the currency is known).
+  let amount = '';
+  let minor = '';
+  if (version.value === 1) {
+    if (missing(obj, 'amount')) return fail('missing field amount');
+    let rawAmount = obj.amount;
+    if (typeof rawAmount === 'number') {
+      // The exact source text, never the float: `12.50` stays 12.50, 0.1234567890123456789 stays exact.
+      rawAmount = valueSourceOfTopLevelKey(payload, 'amount') ?? amountViaReviver(payload);
+    } else if (typeof rawAmount === 'string') {
+      // A string amount is plain decimal notation; exponents are for JSON numbers (`1e2`, not `"1e2"`).
+      if (EXPONENT_STRING.test(rawAmount)) {
+        return fail('invalid amount: a string amount must be plain decimal digits (no exponent; 1e2 is accepted as a JSON number)');
+      }
+    } else {
+      return fail(`invalid amount: ${jsonKind(rawAmount)}, not a decimal number`);
     }
+    if (typeof rawAmount !== 'string') return fail('invalid amount: amount is not a decimal number');
+    const parsed = parseAmount(rawAmount);
+    if (!parsed.ok) return fail(`invalid amount: ${parsed.reason}`);
+    amount = parsed.value;
   } else {
-    return fail(`invalid amount: ${jsonKind(rawAmount)}, not a decimal number`);
+    if (Object.hasOwn(obj, 'amount')) return fail('invalid amount: schema_version 2 carries amount_minor instead of amount');
+    const m = amountMinorOf(obj.amount_minor, typeof obj.amount_minor === 'number' ? valueSourceOfTopLevelKey(payload, 'amount_minor') : null);
+    if (!m.ok) return fail(m.reason);
+    minor = m.value;
   }
-  if (typeof rawAmount !== 'string') return fail('invalid amount: amount is not a decimal number');
-  const amount = parseAmount(rawAmount);
-  if (!amount.ok) return fail(`invalid amount: ${amount.reason}`);
 
   if (missing(obj, 'currency')) return fail('missing field currency');
   const currency = obj.currency;
   if (typeof currency !== 'string' || currency.length !== 3 || !CURRENCY.test(currency)) {
     return fail('invalid currency: must be three uppercase ASCII letters A-Z');
+  }
+  if (version.value === 2) {
+    const a = amountFromMinor(minor, currency);
+    if (!a.ok) return fail(a.reason);
+    amount = a.value;
   }
 
   if (missing(obj, 'status')) return fail('missing field status');
@@ -325,16 +360,20 @@ export function validateEvent(payload: string, recordTimestampMs: number, limits
     processingTime = t.value;
   }
 
+  const merchant = version.value === 2 ? merchantIdOf(obj.merchant_id) : { ok: true as const, value: null };
+  if (!merchant.ok) return fail(merchant.reason);
+
   return {
     ok: true,
     row: {
       transaction_id: transactionId,
       user_id: userId,
-      amount: amount.value,
+      amount,
       currency,
       status,
       event_time: eventTime.value,
       processing_time: processingTime,
+      merchant_id: merchant.value,
     },
   };
 }

@@ -19,7 +19,7 @@ import { civilFromDays, daysFromCivil, daysInMonth, epochMsOf, formatEpochMs, pa
 
 // This module's own constants, which V8 compiles in as immediates (an imported binding is loaded at each use; see ascii.ts).
 const { TAB, LF, CR, SPACE, QUOTE, PLUS, COMMA, MINUS, DOT, DIGIT_0, DIGIT_9, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE } = ascii;
-const { UPPER_A, UPPER_E, UPPER_T, UPPER_Z, LOWER_A, LOWER_E, LOWER_T, LOWER_Z, TO_LOWER, NON_ASCII } = ascii;
+const { UPPER_A, UPPER_E, UPPER_N, UPPER_T, UPPER_Z, LOWER_A, LOWER_E, LOWER_T, LOWER_Z, TO_LOWER, NON_ASCII } = ascii;
 
 /** Returned instead of an event hour when the message must take the reference path. */
 export const BAIL = -1e15;
@@ -32,7 +32,9 @@ const CURRENCY = 3;
 const STATUS = 4;
 const EVENT_TIME = 5;
 const PROCESSING_TIME = 6;
-const FIELDS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'];
+/** Only looked for: an event that names its version (v2, or even 1) takes the reference path. */
+const SCHEMA_VERSION = 7;
+const FIELDS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time', 'schema_version'];
 const KEYS = FIELDS.map((k) => Buffer.from(k, 'latin1'));
 
 // What a field's value is (only what the checks need to tell apart).
@@ -106,10 +108,10 @@ function literal(s: Uint8Array, i: number, n: number, word: string): boolean {
 /** Which known key s[from, to) is, or -1. */
 function keyIndex(s: Uint8Array, from: number, to: number): number {
   let f: number;
-  // The length alone picks the candidate, except amount/status.
+  // The length alone picks the candidate, except amount/status and transaction_id/schema_version.
   switch (to - from) {
     case 14:
-      f = TID;
+      f = s[from] === LOWER_T ? TID : SCHEMA_VERSION;
       break;
     case 7:
       f = UID;
@@ -429,6 +431,7 @@ export function encodeEventFast(
   const found = n > limits.maxMessageBytes ? null : scan(s, from, to);
   if (found === null) return BAIL;
   const { kind, start, end } = found;
+  if (kind[SCHEMA_VERSION] !== ABSENT) return BAIL;
   if (kind[TID] !== STRING || end[TID]! - start[TID]! !== 36) return BAIL;
   if (kind[UID] !== STRING || end[UID]! - start[UID]! !== 36) return BAIL;
   if (kind[AMOUNT] !== STRING && kind[AMOUNT] !== NUMBER) return BAIL;
@@ -449,7 +452,7 @@ export function encodeEventFast(
   if (pt !== ABSENT && pt !== NULL && pt !== STRING) return BAIL;
 
   const mark = w.length;
-  w.ensure(n + 128);
+  w.ensure(n + 131);
   if (!uuid(s, start[TID]!, w, ids, idAt)) return rollback(w, mark);
   w.byte(TAB);
   if (!uuid(s, start[UID]!, w, null, 0)) return rollback(w, mark);
@@ -477,6 +480,10 @@ export function encodeEventFast(
     }
     w.text(text);
   }
+  // merchant_id: only schema_version 2 has one, and it takes the reference path.
+  w.byte(TAB);
+  w.byte(BACKSLASH);
+  w.byte(UPPER_N);
   w.byte(LF);
   return hour;
 }

@@ -16,8 +16,8 @@ import { CopyWriter } from '../warehouse/copy-text.ts';
 import { compareDeliveries } from './delivery-order.ts';
 import { ABSENT, IdTable, idWords } from './id-set.ts';
 
-/** The seed's raw columns, as the event gives them. */
-export const EVENT_COLUMNS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time'] as const;
+/** The seed's raw columns, as the event gives them, then merchant_id (schema_version 2 only; else NULL). */
+export const EVENT_COLUMNS = ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time', 'merchant_id'] as const;
 /** The raw table's columns as a COPY line holds them: where the record sat in the log, then the event's. */
 export const RAW_COLUMNS = ['log_partition', 'log_offset', 'log_timestamp_ms', ...EVENT_COLUMNS] as const;
 

@@ -128,31 +128,8 @@ export async function writeCareful(tx: Tx, p: PreparedBatch, ctx: WriteContext):
   }
   if (outcome.alreadyApplied === p.count) return { outcome, stored: [] };
 
-  const ids = candidates.map((i) => idText(p.ids, i * 4));
-  const stored = await lockStoredWinners(tx, ids);
-  const included: number[] = [];
-  const displaced: DuplicateRow[] = [];
-  const displacedHours: number[] = [];
-  for (let k = 0; k < candidates.length; k++) {
-    const i = candidates[k]!;
-    const s = stored.get(ids[k]!);
-    if (s === undefined) included.push(i);
-    else if (
-      s.key === null ||
-      compareDeliveries(p.timestamps[i]!, p.partitions[i]!, p.offsets[i]!, s.key.timestamp, s.key.partition, s.key.offset) > 0
-    ) {
-      dupes.push(i);
-    } else {
-      included.push(i);
-      displaced.push({ partition: s.key.partition, offset: s.key.offset, transactionId: ids[k]! });
-      displacedHours.push(s.epochHour);
-    }
-  }
-  await deleteDisplaced(
-    tx,
-    displaced.map((d) => d.transactionId),
-  );
-  if (included.length > 0) await tx.copyIn('transactions', RAW_COLUMNS, rowLines(p, included));
+  const { included, losers, displaced, displacedHours } = await storeFirstDeliveries(tx, p, candidates);
+  dupes.push(...losers);
   // A partition with any fresh record has its highest offset fresh too; its locked position is where the batch starts.
   const positions = [...p.ranges]
     .filter(([partition, r]) => r.max >= (next.get(partition) ?? 0n))
@@ -168,6 +145,56 @@ export async function writeCareful(tx: Tx, p: PreparedBatch, ctx: WriteContext):
   return finish(outcome, included, hours, dead.length, dupes.length + displaced.length, displaced.length);
 }
 
+/** What storeFirstDeliveries did with a batch's ROW records. */
+export interface FirstWins {
+  /** Records stored as raw rows (some displacing a stored row). */
+  included: number[];
+  /** Records an earlier stored delivery of their id wins against: duplicates. */
+  losers: number[];
+  /** Stored rows an included record displaced (deleted; they become duplicates). */
+  displaced: DuplicateRow[];
+  /** Event hours (hours since the epoch) of the displaced rows. */
+  displacedHours: number[];
+  /** For each included record, whether it displaced a stored row. */
+  replacing: boolean[];
+}
+
+/**
+ * First-wins against the stored rows: locks the stored deliveries of the candidates' ids, compares each
+ * candidate with its id's by delivery-order.ts, deletes the stored rows that an earlier-sorting candidate
+ * displaces, and COPYs the winners. The careful write's core; `txpipe dead-letters replay` stores the
+ * dead letters that became valid through it too.
+ */
+export async function storeFirstDeliveries(tx: Tx, p: PreparedBatch, candidates: readonly number[]): Promise<FirstWins> {
+  const ids = candidates.map((i) => idText(p.ids, i * 4));
+  const stored = await lockStoredWinners(tx, ids);
+  const result: FirstWins = { included: [], losers: [], displaced: [], displacedHours: [], replacing: [] };
+  for (let k = 0; k < candidates.length; k++) {
+    const i = candidates[k]!;
+    const s = stored.get(ids[k]!);
+    if (s === undefined) {
+      result.included.push(i);
+      result.replacing.push(false);
+    } else if (
+      s.key === null ||
+      compareDeliveries(p.timestamps[i]!, p.partitions[i]!, p.offsets[i]!, s.key.timestamp, s.key.partition, s.key.offset) > 0
+    ) {
+      result.losers.push(i);
+    } else {
+      result.included.push(i);
+      result.replacing.push(true);
+      result.displaced.push({ partition: s.key.partition, offset: s.key.offset, transactionId: ids[k]! });
+      result.displacedHours.push(s.epochHour);
+    }
+  }
+  await deleteDisplaced(
+    tx,
+    result.displaced.map((d) => d.transactionId),
+  );
+  if (result.included.length > 0) await tx.copyIn('transactions', RAW_COLUMNS, rowLines(p, result.included));
+  return result;
+}
+
 function finish(outcome: BatchOutcome, included: number[], hours: string[], deadLetters: number, duplicates: number, replaced: number): Written {
   outcome.inserted = included.length;
   outcome.replaced = replaced;
@@ -178,7 +205,7 @@ function finish(outcome: BatchOutcome, included: number[], hours: string[], dead
 }
 
 /** Sorted distinct event hours of the rows, plus others (both in hours since the epoch), as warehouse text. */
-function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readonly number[]): string[] {
+export function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readonly number[]): string[] {
   const hours = new Set<number>(extra);
   for (const i of rows) hours.add(p.hours[i]!);
   return [...hours].sort((a, b) => a - b).map(hourOfEpochHour);
@@ -187,11 +214,19 @@ function hoursOf(p: PreparedBatch, rows: readonly number[], extra: readonly numb
 function deadLetterRows(p: PreparedBatch, dead: readonly number[]) {
   return dead.map((i) => {
     const d = p.dead.get(i)!;
-    return { partition: p.partitions[i]!, offset: p.offsets[i]!, payload: d.payload, size: d.size, sha256: d.sha256, reason: d.reason };
+    return {
+      partition: p.partitions[i]!,
+      offset: p.offsets[i]!,
+      payload: d.payload,
+      size: d.size,
+      sha256: d.sha256,
+      reason: d.reason,
+      timestampMs: p.timestamps[i]!,
+    };
   });
 }
 
-function duplicateRows(p: PreparedBatch, dupes: readonly number[]): DuplicateRow[] {
+export function duplicateRows(p: PreparedBatch, dupes: readonly number[]): DuplicateRow[] {
   return [...dupes].sort((a, b) => a - b).map((i) => ({ partition: p.partitions[i]!, offset: p.offsets[i]!, transactionId: idText(p.ids, i * 4) }));
 }
 

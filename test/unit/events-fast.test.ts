@@ -100,7 +100,7 @@ test('the common shapes take the fast path and match the reference exactly', () 
   assert.ok(r.fast);
   assert.equal(
     r.line,
-    '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b\ta1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\t12.5\tUSD\tcompleted\t2026-03-01 05:30:00.123000\t2026-03-01 05:31:00.000000\n',
+    '3f2b8c1e-9a4d-4e2f-8b1a-2c3d4e5f6a7b\ta1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\t12.5\tUSD\tcompleted\t2026-03-01 05:30:00.123000\t2026-03-01 05:31:00.000000\t\\N\n',
   );
   for (const amount of ['233.60', '0', '0.000', '"007.50"', '"0.05"', '100', '"123456789012345678.123456789012345678"']) {
     assert.ok(text(event({ amount })).fast, amount);

@@ -46,6 +46,7 @@ test('a valid event becomes a warehouse row', () => {
     status: 'completed',
     event_time: '2026-03-01 00:00:00.000000',
     processing_time: '2026-03-01 00:00:05.500000',
+    merchant_id: null,
   });
 });
 
@@ -184,7 +185,8 @@ test('processing_time defaults to the record timestamp', () => {
 test('unknown fields are ignored', () => {
   const r = row(payload({ merchant: { id: 1, amount: -1 }, tags: ['a'], user_id: USER, extra: null }));
   assert.equal(r.amount, '12.5');
-  assert.deepEqual(Object.keys(r), ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time']);
+  assert.deepEqual(Object.keys(r), ['transaction_id', 'user_id', 'amount', 'currency', 'status', 'event_time', 'processing_time', 'merchant_id']);
+  assert.equal(row(payload({ merchant_id: 'm-1' })).merchant_id, null, 'version 1 has no merchant_id: the field is unknown there');
 });
 
 test('not JSON, not an object, too large', () => {

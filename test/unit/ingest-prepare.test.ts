@@ -103,10 +103,10 @@ test('a prepared batch holds COPY lines with the log position, kinds, ids and pe
   assert.deepEqual([...p.timestamps], [ts, ts, ts, ts, ts]);
   const lines = p.copy.toString('utf8').split('\n');
   assert.equal(lines.length, 4);
-  assert.equal(lines[0], `0\t10\t${ts}\t${uuid(1)}\t${uuid(99)}\t1.5\tEUR\tok\t2026-03-01 01:10:00.000000\t2026-03-01 00:00:00.000000`);
+  assert.equal(lines[0], `0\t10\t${ts}\t${uuid(1)}\t${uuid(99)}\t1.5\tEUR\tok\t2026-03-01 01:10:00.000000\t2026-03-01 00:00:00.000000\t\\N`);
   assert.equal(
     lines[2],
-    `0\t14\t${ts}\t${uuid(3)}\t${uuid(4)}\t2\tEUR\ttab\\tin\t2026-03-01 03:00:00.000000\t2026-03-01 00:00:00.000000`,
+    `0\t14\t${ts}\t${uuid(3)}\t${uuid(4)}\t2\tEUR\ttab\\tin\t2026-03-01 03:00:00.000000\t2026-03-01 00:00:00.000000\t\\N`,
     'the reference path escapes for COPY',
   );
   assert.equal(p.copy.subarray(p.lineStarts[2]!, p.lineEnds[2]!).toString(), `${lines[1]}\n`);

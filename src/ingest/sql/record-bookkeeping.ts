@@ -12,6 +12,8 @@ export interface DeadLetterRow {
   size: number;
   sha256: Uint8Array;
   reason: string;
+  /** The record's timestamp (ms since the epoch): with the position, its order key should a replay make it valid. */
+  timestampMs: number;
 }
 
 export interface DuplicateRow {
@@ -58,6 +60,7 @@ export async function recordBookkeeping(tx: Queryable, b: Bookkeeping): Promise<
     b.replaces,
     b.deadLetters.map((d) => d.size),
     b.deadLetters.map((d) => Buffer.from(d.sha256).toString('hex')),
+    b.deadLetters.map((d) => String(Math.floor(d.timestampMs))),
   ]);
   return advanced.length;
 }
