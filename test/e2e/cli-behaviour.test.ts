@@ -5,25 +5,12 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, killIngestAfterCommits, runCli, spawnCli } from '../support/cli.ts';
-import { freshTarget, type Target } from '../support/target.ts';
+import { freshTarget, publicTables } from '../support/target.ts';
 import { generated, writeNdjson } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { assertMatches } from '../support/assert-metrics.ts';
-
-/** Tables in the target's database (PostgreSQL). */
-async function tableCount(t: Target): Promise<number> {
-  const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'");
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
 
 test('bad flags and bad config: one clear line, exit code 2, nothing written', async () => {
   const t = await freshTarget();
@@ -99,7 +86,7 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
       assert.doesNotMatch(r.stderr, /s3cret/);
     }
     if (t.kind === 'pglite') assert.equal(existsSync(t.env.TXPIPE_DATA_DIR!), false, 'a rejected command created the data directory');
-    else assert.equal(await tableCount(t), 0, 'a rejected command migrated the database');
+    else assert.equal(await publicTables(t), 0, 'a rejected command migrated the database');
   } finally {
     await t.cleanup();
   }

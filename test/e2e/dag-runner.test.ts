@@ -8,37 +8,25 @@ import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { runIngest } from '../../src/ingest/ingest.ts';
 import { runDag } from '../../src/dag/runner.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
-import type { BulkResult, HourlyMetricsDoc, SearchIndex } from '../../src/search/port.ts';
+import type { BulkResult, HourlyMetricsDoc } from '../../src/search/port.ts';
+import { MemorySearch } from '../support/memory-search.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { migrate, readMigrations, MigrationError } from '../../src/warehouse/migrate.ts';
 import { connectWarehouse } from '../../src/runtime.ts';
 import { publishLines } from '../../src/log/publish.ts';
 
 /** An in-memory search index whose upsert can fail or wait on demand. */
-class FakeSearch implements SearchIndex {
-  readonly kind = 'opensearch' as const;
-  readonly name = 'hourly_metrics';
-  docs = new Map<string, HourlyMetricsDoc>();
+class FakeSearch extends MemorySearch {
   calls = 0;
   behaviour: (call: number) => Promise<'ok' | 'throw' | 'reject-docs'> = async () => 'ok';
-  async ensure() {}
-  async upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult> {
+  override async upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult> {
     const b = await this.behaviour(++this.calls);
     if (b === 'throw') throw new Error('503 Service Unavailable');
     if (b === 'reject-docs') {
       return { indexed: 0, failures: docs.map((d) => ({ id: d.event_hour, status: 400, reason: 'mapper_parsing_exception' })) };
     }
-    for (const d of docs) this.docs.set(d.event_hour, { ...d });
-    return { indexed: docs.length, failures: [] };
+    return super.upsert(docs);
   }
-  async remove(hours: readonly string[]): Promise<BulkResult> {
-    for (const h of hours) this.docs.delete(h);
-    return { indexed: hours.length, failures: [] };
-  }
-  async readAll() {
-    return [...this.docs.values()].sort((a, b) => a.event_hour.localeCompare(b.event_hour));
-  }
-  async close() {}
 }
 
 async function loaded(t: Target): Promise<Warehouse> {

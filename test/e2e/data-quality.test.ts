@@ -19,27 +19,8 @@ import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { publishLines } from '../../src/log/publish.ts';
 import { runIngest } from '../../src/ingest/ingest.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
-import type { BulkResult, HourlyMetricsDoc, SearchIndex } from '../../src/search/port.ts';
+import { MemorySearch } from '../support/memory-search.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
-
-class MemorySearch implements SearchIndex {
-  readonly kind = 'opensearch' as const;
-  readonly name = 'hourly_metrics';
-  docs = new Map<string, HourlyMetricsDoc>();
-  async ensure() {}
-  async upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult> {
-    for (const d of docs) this.docs.set(d.event_hour, { ...d });
-    return { indexed: docs.length, failures: [] };
-  }
-  async remove(hours: readonly string[]): Promise<BulkResult> {
-    for (const h of hours) this.docs.delete(h);
-    return { indexed: hours.length, failures: [] };
-  }
-  async readAll() {
-    return [...this.docs.values()];
-  }
-  async close() {}
-}
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const user = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';

@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import pg from 'pg';
 import { cli, runCli } from '../support/cli.ts';
-import { freshTarget, type Target } from '../support/target.ts';
+import { freshTarget, publicTables } from '../support/target.ts';
 
 const READ_ONLY: string[][] = [
   ['status'],
@@ -18,17 +17,6 @@ const READ_ONLY: string[][] = [
   ['dead-letters', 'list'],
   ['reconcile'],
 ];
-
-async function publicTables(t: Target): Promise<number> {
-  const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'");
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
 
 test('read-only commands on a missing data directory or an empty database: one line, exit 2, nothing created', async () => {
   const t = await freshTarget();

@@ -91,3 +91,15 @@ export async function freshTarget(extra: Record<string, string> = {}, kind = war
     },
   };
 }
+
+/** How many tables the target's PostgreSQL database holds in `public` (0: nothing was created or migrated). */
+export async function publicTables(t: Target): Promise<number> {
+  const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'");
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}

@@ -77,7 +77,7 @@ export class EmbeddedEventLog implements EventLog {
       // row past the position, then sorted them, for each batch (10× slower).
       const rows = await this.#warehouse.transaction(async (tx) => {
         await tx.query(sql('log/read_in_key_order'));
-        return tx.query<{ offset: string; ts: number; payload: Uint8Array }>(sql('log/read'), [this.topic, position.toString(), options.maxBatch]);
+        return tx.query<{ offset: string; ts: number; payload_hex: string }>(sql('log/read'), [this.topic, position.toString(), options.maxBatch]);
       });
       if (rows.length === 0) {
         if (options.untilIdle) return;
@@ -90,7 +90,7 @@ export class EmbeddedEventLog implements EventLog {
       }
       for (const r of rows) {
         position = BigInt(r.offset);
-        sink.add(0, position, Math.floor(r.ts), r.payload);
+        sink.add(0, position, Math.floor(r.ts), Buffer.from(r.payload_hex, 'hex'));
       }
       position += 1n;
       yield { batch: sink.cut(), count: rows.length, commit: async () => {} };
