@@ -74,28 +74,14 @@ export async function runChecks(db: Queryable, s: QualitySettings, input: CheckI
   const [dup] = await db.query<{ n: string }>(sql('quality/duplicate_ids'), [hours]);
   const duplicates = Number(dup?.n ?? 0);
   out.push(result('unique_transaction_id', s, duplicates > 0, duplicates, '0 transaction_id seen twice'));
-  const badStatus = Number(stats.bad_status);
-  out.push(
-    result(
-      'accepted_values_status',
-      s,
-      badStatus > 0,
-      badStatus,
-      `0 rows outside ${s.acceptedStatuses.join(',')}`,
-      badStatus ? `e.g. ${sample(stats.bad_status_sample)}` : undefined,
-    ),
-  );
-  const badCurrency = Number(stats.bad_currency);
-  out.push(
-    result(
-      'accepted_values_currency',
-      s,
-      badCurrency > 0,
-      badCurrency,
-      `0 rows outside ${s.acceptedCurrencies.join(',')}`,
-      badCurrency ? `e.g. ${sample(stats.bad_currency_sample)}` : undefined,
-    ),
-  );
+  const acceptedValues = [
+    ['accepted_values_status', stats.bad_status, stats.bad_status_sample, s.acceptedStatuses],
+    ['accepted_values_currency', stats.bad_currency, stats.bad_currency_sample, s.acceptedCurrencies],
+  ] as const;
+  for (const [name, count, examples, accepted] of acceptedValues) {
+    const bad = Number(count);
+    out.push(result(name, s, bad > 0, bad, `0 rows outside ${accepted.join(',')}`, bad ? `e.g. ${sample(examples)}` : undefined));
+  }
   const badAmount = Number(stats.bad_amount);
   out.push(
     result(
