@@ -14,6 +14,7 @@
  * metrics_pending_hours, index_pending_hours) are not differences: each check reports them as pending.
  */
 import { sql } from './sql.ts';
+import { toJsonInstant } from './events/timestamp.ts';
 import type { Runtime } from './runtime.ts';
 import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import type { Queryable } from './warehouse/port.ts';
@@ -224,9 +225,13 @@ async function indexQueuedHours(q: Queryable): Promise<string[]> {
 
 // --- comparing ---------------------------------------------------------------------------------
 
-/** `2026-03-01 10:00:00` (warehouse text) as `2026-03-01T10:00:00Z`. */
-function rfc3339Hour(hour: string): string {
-  return `${hour.slice(0, 10)}T${hour.slice(11, 19)}Z`;
+/**
+ * A search document's hour (its _id, `2026-03-01T10:00:00Z`) as JSON output spells an instant,
+ * `2026-03-01T10:00:00.000Z`; a document whose event_hour is no date-time keeps it as found.
+ */
+function documentHour(hour: string): string {
+  const ms = Date.parse(hour);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : hour;
 }
 
 function pick(row: Record<string, unknown> | null, columns: readonly string[]): Record<string, unknown> {
@@ -235,7 +240,7 @@ function pick(row: Record<string, unknown> | null, columns: readonly string[]): 
 
 function rowCheck(name: 'transactions_clean' | 'hourly_metrics', rows: DifferenceRow[], pendingHours: number): Check {
   const differences = rows.map((r): Difference => {
-    const d: Difference = { kind: r.kind, event_hour: rfc3339Hour(r.event_hour) };
+    const d: Difference = { kind: r.kind, event_hour: toJsonInstant(r.event_hour) };
     if (r.transaction_id !== undefined) d.transaction_id = r.transaction_id;
     if (r.kind === 'mismatch') {
       d.columns = r.columns;
@@ -308,7 +313,8 @@ export function documentCheck(
     compares: COMPARES.search_documents,
     ok: differences.length === 0,
     difference_count: differences.length,
-    differences: differences.slice(0, MAX_LISTED_DIFFERENCES),
+    // The difference's hour in the JSON spelling; expected and found stay the documents' own values.
+    differences: differences.slice(0, MAX_LISTED_DIFFERENCES).map((d) => ({ ...d, event_hour: documentHour(d.event_hour!) })),
     pending_hours: queued.size,
     outside_retention_hours: outside,
   };

@@ -5,7 +5,7 @@
 -- $1 rule, $2 value, $3 threshold, $4 now (NULL = the database's clock)
 INSERT INTO alerts AS a (rule, key, value, threshold, state, fired_at)
 SELECT $1::text,
-       to_char(date_trunc('hour', coalesce($4::timestamptz, now()) AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       to_char(date_trunc('hour', coalesce($4::timestamptz, now()) AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        $2::float8, $3::float8, 'open', coalesce($4::timestamptz, now())
 WHERE NOT EXISTS (SELECT 1 FROM alerts AS x WHERE x.rule = $1::text AND x.state = 'open')
 -- The key is taken, or another process opened the episode at the same moment (alerts_one_open_episode).

@@ -9,5 +9,5 @@ WHERE a.rule = 'late_ratio'
     SELECT 1 FROM hourly_metrics AS m
     WHERE m.event_hour = a.event_hour AND m.total_transactions >= $2 AND m.late_ratio > $1
   )
-RETURNING a.rule, a.key, to_char(a.event_hour, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS event_hour, a.value, a.threshold, a.state,
+RETURNING a.rule, a.key, to_char(a.event_hour, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS event_hour, a.value, a.threshold, a.state,
           a.fired_at, a.resolved_at

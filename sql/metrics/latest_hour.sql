@@ -17,7 +17,7 @@ WITH clock AS (
   FROM transactions_clean AS c, latest, clock
   WHERE c.event_hour = latest.event_hour AND c.event_time <= clock.t
 )
-SELECT to_char(latest.event_hour, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS event_hour,
+SELECT to_char(latest.event_hour, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS event_hour,
        latest.total_transactions::text AS total_transactions,
        latest.late_ratio,
        newest.event_time::text AS newest_event_time,

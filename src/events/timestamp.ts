@@ -197,6 +197,15 @@ export function toRfc3339(ts: string): string {
   return end === dot + 1 ? `${base}Z` : `${base + ts.slice(dot, end)}Z`;
 }
 
+/**
+ * From a normalized `YYYY-MM-DD HH:MM:SS[.ffffff]` to the one spelling every JSON output uses for an
+ * instant: `YYYY-MM-DDTHH:MM:SS.mmmZ`, what Date#toISOString writes (a finer fraction cut to milliseconds).
+ */
+export function toJsonInstant(ts: string): string {
+  const milli = ts.length > 20 && ts.charCodeAt(19) === DOT ? `${ts.slice(20, 23)}00`.slice(0, 3) : '000';
+  return `${ts.slice(0, 10)}T${ts.slice(11, 19)}.${milli}Z`;
+}
+
 /** Hours since the epoch of a normalized UTC timestamp (the hour it belongs to, as a number). */
 export function epochHourOf(ts: string): number {
   return Math.floor(epochMsOf(ts) / 3_600_000);

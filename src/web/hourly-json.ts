@@ -5,7 +5,7 @@
  * is an exact JSON number both ways: written from the NUMERIC's text, read back from the JSON's source
  * text, never through a float.
  */
-import { toRfc3339 } from '../events/timestamp.ts';
+import { toJsonInstant } from '../events/timestamp.ts';
 import type { HourlyLatencyRow, HourlyMetricsRow } from '../transform/hourly-metrics.ts';
 
 declare global {
@@ -14,11 +14,11 @@ declare global {
   }
 }
 
-/** An array sorted by event_hour (RFC 3339 UTC), total_amount an exact JSON number (JSON.rawJSON). */
+/** An array sorted by event_hour (RFC 3339 UTC with milliseconds, as every JSON output), total_amount an exact JSON number (JSON.rawJSON). */
 export function metricsJson(rows: HourlyMetricsRow[]): string {
   return JSON.stringify(
     rows.map((r) => ({
-      event_hour: toRfc3339(r.event_hour),
+      event_hour: toJsonInstant(r.event_hour),
       total_transactions: Number(r.total_transactions),
       total_amount: JSON.rawJSON(r.total_amount),
       late_transactions: Number(r.late_transactions),
@@ -49,7 +49,7 @@ export function parseMetricsJson(text: string): HourlyMetricsRow[] {
 export function latencyJson(rows: HourlyLatencyRow[]): string {
   return JSON.stringify(
     rows.map((r) => ({
-      event_hour: toRfc3339(r.event_hour),
+      event_hour: toJsonInstant(r.event_hour),
       transactions: r.transactions,
       p50_seconds: r.p50_seconds,
       p95_seconds: r.p95_seconds,
@@ -64,7 +64,7 @@ export function parseLatencyJson(text: string): HourlyLatencyRow[] {
   return (JSON.parse(text) as HourlyLatencyRow[]).map((r) => ({ ...r, event_hour: warehouseHour(r.event_hour) }));
 }
 
-/** `2026-03-01T10:00:00Z` → `2026-03-01 10:00:00`, the text the warehouse gives for an hour. */
+/** `2026-03-01T10:00:00.000Z` → `2026-03-01 10:00:00`, the text the warehouse gives for an hour. */
 function warehouseHour(rfc3339: string): string {
   return `${rfc3339.slice(0, 10)} ${rfc3339.slice(11, 19)}`;
 }

@@ -7,7 +7,9 @@
 import { CHECK_NAMES } from '../quality/settings.ts';
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
-const dateTime = { type: 'string', format: 'date-time' } as const;
+/** Every instant in a response is spelled one way: RFC 3339 UTC with milliseconds, as Date#toISOString writes it. */
+const instant = { format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' } as const;
+const dateTime = { type: 'string', ...instant } as const;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
@@ -169,7 +171,7 @@ const schemas = {
               state: { type: 'string' },
               logical_date: dateTime,
               started_at: dateTime,
-              ended_at: nullable('string', { format: 'date-time' }),
+              ended_at: nullable('string', { ...instant }),
               duration_seconds: { type: 'number' },
               error: nullable('string'),
             },
@@ -201,7 +203,7 @@ const schemas = {
             consumer_group: { type: 'string' },
             active: { type: 'boolean', description: 'Beat in the last 30 s and not stopped.' },
             started_at: dateTime,
-            last_step_at: nullable('string', { format: 'date-time' }),
+            last_step_at: nullable('string', { ...instant }),
             steps: { type: 'integer', minimum: 0 },
             mean_step_seconds: nullable('number'),
             last_step_seconds: nullable('number'),
@@ -226,7 +228,7 @@ const schemas = {
           'Records ingested per second (raw rows, dead letters and duplicates) over the last minute, as this server sampled it; null until it has two samples.',
       }),
       window_seconds: nullable('number', { description: 'Seconds the rate was measured over.' }),
-      last_ingest_at: nullable('string', { format: 'date-time', description: 'When a batch last committed for this consumer group and topic.' }),
+      last_ingest_at: nullable('string', { ...instant, description: 'When a batch last committed for this consumer group and topic.' }),
     },
   },
   Task: {
@@ -239,7 +241,7 @@ const schemas = {
       state: { type: 'string', description: 'running, success, failed or skipped' },
       try_number: { type: 'integer', minimum: 1 },
       started_at: dateTime,
-      ended_at: nullable('string', { format: 'date-time' }),
+      ended_at: nullable('string', { ...instant }),
       duration_seconds: { type: 'number' },
       error: nullable('string'),
       summary: nullable('object', { description: 'What the task returned (hours, rows, indexed, …).' }),
@@ -270,7 +272,7 @@ const schemas = {
       full_refresh: { type: 'boolean' },
       state: { type: 'string', description: 'running, success or failed' },
       started_at: dateTime,
-      ended_at: nullable('string', { format: 'date-time' }),
+      ended_at: nullable('string', { ...instant }),
       error: nullable('string'),
       duration_seconds: { type: 'number', description: 'Until now for a run still going.' },
       tasks: { type: 'array', items: ref('Task') },
@@ -356,13 +358,13 @@ const schemas = {
     additionalProperties: false,
     properties: {
       rule: { type: 'string', enum: ['late_ratio', 'freshness', 'dead_letter_ratio'] },
-      key: { type: 'string', description: 'The event hour (late_ratio) or the UTC hour the episode started (freshness, dead_letter_ratio).' },
-      event_hour: nullable('string', { description: 'late_ratio: the hour of hourly_metrics it is about; null otherwise.' }),
+      key: { ...dateTime, description: 'The event hour (late_ratio) or the UTC hour the episode started (freshness, dead_letter_ratio).' },
+      event_hour: nullable('string', { ...instant, description: 'late_ratio: the hour of hourly_metrics it is about; null otherwise.' }),
       value: { type: 'number', description: 'The measure when it fired: a ratio, or an age in seconds.' },
       threshold: { type: 'number' },
       state: { type: 'string', enum: ['open', 'resolved'] },
       fired_at: dateTime,
-      resolved_at: nullable('string', { format: 'date-time' }),
+      resolved_at: nullable('string', { ...instant }),
       message: { type: 'string', description: 'One line for a person: what crossed which limit.' },
     },
   },

@@ -121,7 +121,7 @@ test('the dashboard draws the known hours and counts, keeps hostile payloads as 
       await page.locator('#from').fill('2026-03-01T08:00');
       await page.locator('#to').fill('2026-03-01T10:00');
       await page.locator('#apply').click();
-      const inRange = hours.filter((h) => h >= '2026-03-01T08:00:00Z' && h < '2026-03-01T10:00:00Z');
+      const inRange = hours.filter((h) => h >= '2026-03-01T08:00:00.000Z' && h < '2026-03-01T10:00:00.000Z');
       await until('the custom range', async () => ((await chartHours(page, 'transactions')).join() === inRange.join() ? true : undefined), 15_000);
       assert.deepEqual(await chartHours(page, 'latency'), inRange);
       assert.equal(new URL(page.url()).search, '?from=2026-03-01T08%3A00%3A00Z&to=2026-03-01T10%3A00%3A00Z');

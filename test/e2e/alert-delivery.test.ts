@@ -65,7 +65,7 @@ test('after a DAG run the alert is POSTed as JSON; a receiver that fails twice g
     const bodies = s.receiver.received.map((r) => JSON.parse(r.body) as WebhookPayload);
     assert.deepEqual(
       bodies.map((b) => [b.event, b.alert.rule, b.alert.key, b.alert.value, b.alert.threshold, b.alert.state]),
-      Array(3).fill(['fired', 'late_ratio', '2026-03-01T10:00:00Z', 0.2, 0.1, 'open']),
+      Array(3).fill(['fired', 'late_ratio', '2026-03-01T10:00:00.000Z', 0.2, 0.1, 'open']),
     );
     assert.equal(s.receiver.received[0]!.url, '/hook/T0KEN');
     assert.deepEqual(await s.webhookOf(), { webhook_event: 'fired', webhook_state: 'delivered', webhook_attempts: 3, webhook_error: null });
@@ -75,11 +75,11 @@ test('after a DAG run the alert is POSTed as JSON; a receiver that fails twice g
       .filter((r) => r.scope === 'txpipe.alerts');
     assert.deepEqual(
       alertLines.map((r) => [r.level, r.alert?.key]),
-      [['warn', '2026-03-01T10:00:00Z']],
+      [['warn', '2026-03-01T10:00:00.000Z']],
     );
     assert.match(
       alertLines[0]!.msg,
-      /^alert late_ratio fired for event hour 2026-03-01T10:00:00Z: 20\.00 % of its transactions are late, above 10\.00 %/,
+      /^alert late_ratio fired for event hour 2026-03-01T10:00:00\.000Z: 20\.00 % of its transactions are late, above 10\.00 %/,
     );
     // Counted by the process.
     const page = (await s.observer.metrics.registry.metrics()).split('\n');
@@ -101,7 +101,7 @@ test('a webhook that always fails neither blocks nor fails the DAG run; its fail
     assert.equal(s.receiver.received.length, 4);
     assert.deepEqual(await s.webhookOf(), { webhook_event: 'fired', webhook_state: 'failed', webhook_attempts: 4, webhook_error: 'HTTP 500' });
     const text = s.lines.join('\n');
-    assert.match(text, /alert webhook http:\/\/127\.0\.0\.1:\d+\/…: fired late_ratio 2026-03-01T10:00:00Z not delivered after 4 tries: HTTP 500/);
+    assert.match(text, /alert webhook http:\/\/127\.0\.0\.1:\d+\/…: fired late_ratio 2026-03-01T10:00:00\.000Z not delivered after 4 tries: HTTP 500/);
     for (const secret of ['pa55word', 'T0KEN', 'alerts:pa55']) assert.ok(!text.includes(secret), `${secret} in the log`);
     // The next run evaluates again and fires nothing new: nothing more is sent.
     assert.equal((await s.run()).state, 'success');

@@ -13,6 +13,8 @@ import { runDag } from '../../src/dag/runner.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
 import { evaluateAlerts, listAlerts, type AlertChange, type AlertRules } from '../../src/observe/alerts.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
+import { connectWarehouse } from '../../src/runtime.ts';
+import { migrate, readMigrations } from '../../src/warehouse/migrate.ts';
 
 const H = Date.parse('2026-03-01T10:00:00Z');
 const DEFAULTS: AlertRules = { lateRatio: 0.1, lateMinTransactions: 100, freshnessSeconds: 900, deadLetterRatio: 0.01, deadLetterMinRecords: 100 };
@@ -45,12 +47,12 @@ test('late_ratio: an hour with 0.2 over 100 transactions fires once, stored with
       ...hourOfEvents(2000, H + 2 * HOUR_MS, 150, 15), // 0.1: not above
     ]);
     const now = H + 3 * HOUR_MS;
-    assert.deepEqual(brief(await evaluate(t, w, only.late, now)), [['fired', 'late_ratio', '2026-03-01T10:00:00Z', 0.2, 0.1]]);
+    assert.deepEqual(brief(await evaluate(t, w, only.late, now)), [['fired', 'late_ratio', '2026-03-01T10:00:00.000Z', 0.2, 0.1]]);
     assert.deepEqual(await listAlerts(w), [
       {
         rule: 'late_ratio',
-        key: '2026-03-01T10:00:00Z',
-        event_hour: '2026-03-01T10:00:00Z',
+        key: '2026-03-01T10:00:00.000Z',
+        event_hour: '2026-03-01T10:00:00.000Z',
         value: 0.2,
         threshold: 0.1,
         state: 'open',
@@ -66,7 +68,7 @@ test('late_ratio: an hour with 0.2 over 100 transactions fires once, stored with
     // 100 on-time events more in that hour: 20 late of 200 is 0.1, no longer above. It resolves, once.
     await load(t, w, hourOfEvents(3000, H + 1800_000, 100, 0));
     const later = now + 300_000;
-    assert.deepEqual(brief(await evaluate(t, w, only.late, later)), [['resolved', 'late_ratio', '2026-03-01T10:00:00Z', 0.2, 0.1]]);
+    assert.deepEqual(brief(await evaluate(t, w, only.late, later)), [['resolved', 'late_ratio', '2026-03-01T10:00:00.000Z', 0.2, 0.1]]);
     assert.deepEqual(await evaluate(t, w, only.late, later + 60_000), []);
     assert.deepEqual(await listAlerts(w), []);
     const [stored] = await listAlerts(w, { state: 'all' });
@@ -74,12 +76,12 @@ test('late_ratio: an hour with 0.2 over 100 transactions fires once, stored with
 
     // A lower threshold: the resolved hour does not fire twice (once per rule and hour), the 0.1 hour fires.
     const stricter = { ...only.late, lateRatio: 0.05 };
-    assert.deepEqual(brief(await evaluate(t, w, stricter, later + 120_000)), [['fired', 'late_ratio', '2026-03-01T12:00:00Z', 0.1, 0.05]]);
+    assert.deepEqual(brief(await evaluate(t, w, stricter, later + 120_000)), [['fired', 'late_ratio', '2026-03-01T12:00:00.000Z', 0.1, 0.05]]);
     assert.deepEqual(
       (await listAlerts(w, { state: 'all' })).map((a) => [a.key, a.state]),
       [
-        ['2026-03-01T12:00:00Z', 'open'],
-        ['2026-03-01T10:00:00Z', 'resolved'],
+        ['2026-03-01T12:00:00.000Z', 'open'],
+        ['2026-03-01T10:00:00.000Z', 'resolved'],
       ],
     );
   } finally {
@@ -96,24 +98,24 @@ test('freshness: fires once when the newest counted event is older than the limi
     await load(t, w, [timedEvent(1, H + 60_000, false), timedEvent(2, newest, false)]);
     const at = (minutes: number) => H + minutes * 60_000;
     assert.deepEqual(await evaluate(t, w, only.freshness, at(40)), [], '10 minutes old: fresh enough');
-    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(50))), [['fired', 'freshness', '2026-03-01T10:00:00Z', 1200, 900]]);
+    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(50))), [['fired', 'freshness', '2026-03-01T10:00:00.000Z', 1200, 900]]);
     assert.deepEqual(await evaluate(t, w, only.freshness, at(55)), []);
     assert.deepEqual(await evaluate(t, w, only.freshness, at(70)), [], 'the episode goes on into 11:00: still the one alert');
     const [open] = await listAlerts(w);
-    assert.deepEqual([open!.rule, open!.key, open!.event_hour, open!.value, open!.threshold], ['freshness', '2026-03-01T10:00:00Z', null, 1200, 900]);
+    assert.deepEqual([open!.rule, open!.key, open!.event_hour, open!.value, open!.threshold], ['freshness', '2026-03-01T10:00:00.000Z', null, 1200, 900]);
 
     // An event at 11:05 is counted: 5 minutes old at 11:10, the alert resolves.
     await load(t, w, [timedEvent(3, at(65), false)]);
-    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(70))), [['resolved', 'freshness', '2026-03-01T10:00:00Z', 1200, 900]]);
+    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(70))), [['resolved', 'freshness', '2026-03-01T10:00:00.000Z', 1200, 900]]);
     assert.deepEqual(await listAlerts(w), []);
 
     // Stale again later: a new episode, keyed by the hour it started in.
-    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(90))), [['fired', 'freshness', '2026-03-01T11:00:00Z', 1500, 900]]);
+    assert.deepEqual(brief(await evaluate(t, w, only.freshness, at(90))), [['fired', 'freshness', '2026-03-01T11:00:00.000Z', 1500, 900]]);
     assert.deepEqual(await evaluate(t, w, only.freshness, at(100)), []);
 
     // Turning the rule off resolves what it opened.
     assert.deepEqual(brief(await evaluate(t, w, { ...only.freshness, freshnessSeconds: 0 }, at(101))), [
-      ['resolved', 'freshness', '2026-03-01T11:00:00Z', 1500, 900],
+      ['resolved', 'freshness', '2026-03-01T11:00:00.000Z', 1500, 900],
     ]);
   } finally {
     await w.close();
@@ -169,12 +171,47 @@ test('two evaluations at once fire each alert once', async () => {
     assert.deepEqual(
       brief(both.flat()).sort(),
       [
-        ['fired', 'freshness', '2026-03-01T15:00:00Z', 4 * 3600 - 99, 900], // the newest event is at 11:01:39
-        ['fired', 'late_ratio', '2026-03-01T10:00:00Z', 0.5, 0.1],
-        ['fired', 'late_ratio', '2026-03-01T11:00:00Z', 0.5, 0.1],
+        ['fired', 'freshness', '2026-03-01T15:00:00.000Z', 4 * 3600 - 99, 900], // the newest event is at 11:01:39
+        ['fired', 'late_ratio', '2026-03-01T10:00:00.000Z', 0.5, 0.1],
+        ['fired', 'late_ratio', '2026-03-01T11:00:00.000Z', 0.5, 0.1],
       ].sort(),
     );
     assert.equal((await listAlerts(w, { state: 'all' })).length, 3);
+  } finally {
+    await w.close();
+    await t.cleanup();
+  }
+});
+
+test('alerts stored before migration 0011 take the JSON spelling of their key, so an hour that fired stays one alert', async () => {
+  const t = await freshTarget();
+  const w = await connectWarehouse(t.config);
+  try {
+    await migrate(
+      w,
+      readMigrations().filter((m) => m.version < 11),
+    );
+    await load(t, w, hourOfEvents(0, H, 100, 20)); // 0.2 over 100: the late_ratio rule holds for hour H
+    // As the release before 0011 stored them: the hour without milliseconds.
+    await w.query(
+      `INSERT INTO alerts (rule, key, event_hour, value, threshold, state, fired_at)
+       VALUES ('late_ratio', '2026-03-01T10:00:00Z', '2026-03-01 10:00:00', 0.2, 0.1, 'open', '2026-03-01 13:00:00+00'),
+              ('freshness', '2026-03-01T09:00:00Z', NULL, 1200, 900, 'resolved', '2026-03-01 09:20:00+00')`,
+    );
+    await migrate(w);
+    assert.deepEqual((await w.query<{ key: string }>('SELECT key FROM alerts ORDER BY rule DESC')).map((r) => r.key), [
+      '2026-03-01T10:00:00.000Z',
+      '2026-03-01T09:00:00.000Z',
+    ]);
+    // The late hour already has its alert: evaluating again fires nothing new.
+    assert.deepEqual(brief(await evaluate(t, w, only.late, H + 3 * HOUR_MS)), []);
+    assert.deepEqual(
+      (await listAlerts(w, { state: 'all' })).map((a) => [a.rule, a.key, a.event_hour, a.state]),
+      [
+        ['late_ratio', '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z', 'open'],
+        ['freshness', '2026-03-01T09:00:00.000Z', null, 'resolved'],
+      ],
+    );
   } finally {
     await w.close();
     await t.cleanup();

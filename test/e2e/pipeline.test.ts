@@ -85,11 +85,11 @@ test('metrics hourly filters by [--from, --to) and prints csv and table', async 
     ) as MetricsJson[];
     assert.deepEqual(
       json.map((r) => r.event_hour),
-      ['2026-03-01T10:00:00Z'],
+      ['2026-03-01T10:00:00.000Z'],
     );
     const csv = (await cli(['metrics', 'hourly', '--format', 'csv'], target.env)).trim().split('\n');
     assert.equal(csv[0], 'event_hour,total_transactions,total_amount,late_transactions,late_ratio');
-    assert.equal(csv[1], '2026-02-28T23:00:00Z,1,8.8,0,0');
+    assert.equal(csv[1], '2026-02-28T23:00:00.000Z,1,8.8,0,0');
     assert.equal(csv.length, 1 + 4);
     const tableText = await cli(['metrics', 'hourly'], target.env);
     assert.match(tableText, /^event_hour\s+total_transactions\s+total_amount\s+late_transactions\s+late_ratio$/m);

@@ -54,7 +54,7 @@ test('a clean pipeline reconciles: every check passes, nothing pending, through 
       'SELECT event_hour::text, total_transactions::text, total_amount::text, late_transactions::text FROM hourly_metrics ORDER BY 1',
     );
     assert.deepEqual(
-      metrics.map((m) => [`${m.event_hour.replace(' ', 'T')}Z`, Number(m.total_transactions), Number(m.late_transactions)]),
+      metrics.map((m) => [`${m.event_hour.replace(' ', 'T')}.000Z`, Number(m.total_transactions), Number(m.late_transactions)]),
       expected.hours.map((h) => [h.event_hour, h.total_transactions, h.late_transactions]),
     );
     assert.ok(metrics.every((m, i) => sameDecimal(m.total_amount, expected.hours[i]!.total_amount)));
@@ -160,7 +160,7 @@ test('a tampered clean row, a tampered metrics row and a deleted raw row are eac
       'SELECT transaction_id::text, event_hour::text, amount::text, is_late FROM transactions_clean ORDER BY event_hour, transaction_id LIMIT 40',
     );
     const target = rows[3]!;
-    const hour = `${target.event_hour.replace(' ', 'T')}Z`;
+    const hour = `${target.event_hour.replace(' ', 'T')}.000Z`;
 
     // One clean amount changed: that row, and its hour's metrics (which no longer add up to it).
     await w.query('UPDATE transactions_clean SET amount = amount + 0.01 WHERE transaction_id = $1', [target.transaction_id]);
@@ -208,7 +208,7 @@ test('a tampered clean row, a tampered metrics row and a deleted raw row are eac
     assert.deepEqual(check(r, 'hourly_metrics').differences, [
       {
         kind: 'mismatch',
-        event_hour: `${before!.event_hour.replace(' ', 'T')}Z`,
+        event_hour: `${before!.event_hour.replace(' ', 'T')}.000Z`,
         columns: ['total_transactions'],
         expected: { total_transactions: Number(before!.total_transactions) },
         found: { total_transactions: Number(before!.total_transactions) + 1 },
@@ -221,7 +221,7 @@ test('a tampered clean row, a tampered metrics row and a deleted raw row are eac
     r = await reconcileIn(t, w, log);
     assert.deepEqual(
       check(r, 'hourly_metrics').differences.map((d) => [d.kind, d.event_hour]),
-      [['unexpected', '2020-01-01T00:00:00Z']],
+      [['unexpected', '2020-01-01T00:00:00.000Z']],
     );
     await w.query(`DELETE FROM hourly_metrics WHERE event_hour = '2020-01-01 00:00:00'`);
 
@@ -232,7 +232,7 @@ test('a tampered clean row, a tampered metrics row and a deleted raw row are eac
     assert.equal(r.ok, false);
     assert.deepEqual(
       check(r, 'transactions_clean').differences.map((d) => [d.kind, d.event_hour, d.transaction_id, d.found?.amount]),
-      [['unexpected', `${victim.event_hour.replace(' ', 'T')}Z`, victim.transaction_id, victim.amount]],
+      [['unexpected', `${victim.event_hour.replace(' ', 'T')}.000Z`, victim.transaction_id, victim.amount]],
     );
     assert.deepEqual(check(r, 'consumed_records').differences, [
       { kind: 'mismatch', columns: ['records'], expected: { records: r.consumed }, found: { records: r.consumed - 1 } },

@@ -58,7 +58,7 @@ test('the API answers what the CLI prints, each answer valid against the OpenAPI
       valid('/api/hourly-metrics', 200, metrics.json());
       assert.deepEqual(
         metrics.json<{ event_hour: string }[]>().map((r) => r.event_hour),
-        expected.hours.map((h) => h.event_hour).filter((h) => h >= '2026-03-01T00:00:00Z' && h < '2026-03-01T10:00:00Z'),
+        expected.hours.map((h) => h.event_hour).filter((h) => h >= '2026-03-01T00:00:00.000Z' && h < '2026-03-01T10:00:00.000Z'),
       );
 
       const latency = await get(`${s.url}api/hourly-latency`);

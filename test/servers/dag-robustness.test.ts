@@ -12,9 +12,9 @@ import { cli, cliEnv, repoRoot, runCli, nodeFlags } from '../support/cli.ts';
 import { freshTarget, testName, type Target } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
-import { assertMatches } from '../support/assert-metrics.ts';
+import { assertMatches, type MetricsJson } from '../support/assert-metrics.ts';
 import { ingestInto } from '../support/ingest.ts';
-import { closedPort, dropIndex, opensearchUrl, readDocuments, resettingServer } from '../support/search-server.ts';
+import { asDocument, closedPort, dropIndex, opensearchUrl, readDocuments, resettingServer } from '../support/search-server.ts';
 import type { FullReconciliation } from '../../src/reconcile.ts';
 
 const main = join(repoRoot, 'src', 'cli', 'main.ts');
@@ -141,10 +141,10 @@ test('the index task with the search engine down fails cleanly in seconds, keeps
     const ok = await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);
     assert.match(ok, /index_hourly_metrics_to_elasticsearch=success indexed:2\b/);
     const after = await readDocuments('opensearch', index);
-    const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env));
+    const metrics = JSON.parse(await cli(['metrics', 'hourly', '--format', 'json'], t.env)) as MetricsJson[];
     assert.deepEqual(
       after.map((h) => h._source),
-      metrics,
+      metrics.map(asDocument),
     );
     const rewritten = after.filter((h, i) => h._version !== indexed[i]!._version).map((h) => h._id);
     assert.deepEqual(rewritten, ['2026-05-01T01:00:00Z', '2026-05-01T03:00:00Z']);

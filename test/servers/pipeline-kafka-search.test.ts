@@ -19,7 +19,9 @@ import { ingestInto } from '../support/ingest.ts';
 import { assertMatches, type MetricsJson } from '../support/assert-metrics.ts';
 import type { RecordedRun } from '../../src/index.ts';
 import {
+  asDocument,
   concreteIndices,
+  documentHour,
   dropIndex,
   ENGINES,
   engineEnv,
@@ -102,11 +104,11 @@ for (const engine of ENGINES) {
       const hits = await readDocuments(engine, index);
       assert.deepEqual(
         hits.map((h) => h._id),
-        metrics.map((m) => m.event_hour),
+        metrics.map((m) => documentHour(m.event_hour)),
       );
       assert.deepEqual(
         hits.map((h) => h._source),
-        metrics,
+        metrics.map(asDocument),
       );
       assert.ok(hits.every((h) => h._index === `${index}-${h._id.slice(0, 4)}.${h._id.slice(5, 7)}`));
 
@@ -284,8 +286,8 @@ for (const engine of ENGINES) {
       assert.deepEqual(
         metrics.map((m) => [m.event_hour, m.total_transactions, m.total_amount]),
         [
-          ['2026-04-01T11:00:00Z', 1, 1],
-          ['2026-04-01T12:00:00Z', 1, 7],
+          ['2026-04-01T11:00:00.000Z', 1, 1],
+          ['2026-04-01T12:00:00.000Z', 1, 7],
         ],
       );
       const hits = await readDocuments(engine, index);
@@ -356,11 +358,11 @@ for (const engine of ENGINES) {
         const hits = await readDocuments(engine, index);
         assert.deepEqual(
           hits.map((h) => h._id),
-          hours,
+          hours.map(documentHour),
         );
         assert.deepEqual(
           hits.map((h) => h._source),
-          hours.map((h) => metrics.get(h)),
+          hours.map((h) => asDocument(metrics.get(h)!)),
         );
         for (const h of hits) assert.equal(h._index, `${index}-${monthOf(h._id)}`);
         assert.deepEqual(await concreteIndices(engine, index), [...new Set(hours.map((h) => `${index}-${monthOf(h)}`))].sort());

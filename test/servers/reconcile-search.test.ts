@@ -10,7 +10,9 @@ import { freshTarget, testName } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { ingestInto } from '../support/ingest.ts';
-import { dropIndex, ENGINES, engineEnv, readDocuments, restOk, type Engine } from '../support/search-server.ts';
+import { documentHour, dropIndex, ENGINES, engineEnv, readDocuments, restOk, type Engine } from '../support/search-server.ts';
+
+const jsonHour = (hour: string) => new Date(hour).toISOString();
 import type { Check, FullReconciliation } from '../../src/reconcile.ts';
 
 async function documentsCheck(env: Record<string, string>): Promise<{ code: number | null; check: Check; all: FullReconciliation }> {
@@ -38,7 +40,7 @@ async function reconcileFindsEveryDifference(engine: Engine): Promise<void> {
     const hours = expectedMetrics(messages, 0n).hours;
     assert.deepEqual(
       docs.map((d) => d._id),
-      hours.map((h) => h.event_hour),
+      hours.map((h) => documentHour(h.event_hour)),
     );
     let r = await documentsCheck(t.env);
     assert.equal(r.code, 0, JSON.stringify(r.all.checks));
@@ -62,13 +64,14 @@ async function reconcileFindsEveryDifference(engine: Engine): Promise<void> {
     assert.deepEqual(r.check.differences, [
       {
         kind: 'mismatch',
-        event_hour: tampered._id,
+        event_hour: jsonHour(tampered._id),
         columns: ['total_amount'],
         expected: { total_amount: tampered._source.total_amount },
         found: { total_amount: tampered._source.total_amount + 1 },
       },
-      { kind: 'missing', event_hour: deleted._id, expected: deleted._source },
-      { kind: 'unexpected', event_hour: stray.event_hour, found: stray },
+      // The difference's hour as JSON spells it; expected and found, the documents as they are.
+      { kind: 'missing', event_hour: jsonHour(deleted._id), expected: deleted._source },
+      { kind: 'unexpected', event_hour: jsonHour(stray.event_hour), found: stray },
     ]);
     const text = await runCli(['reconcile'], t.env);
     assert.equal(text.code, 1);
@@ -79,7 +82,7 @@ async function reconcileFindsEveryDifference(engine: Engine): Promise<void> {
     r = await documentsCheck(t.env);
     assert.deepEqual(
       r.check.differences.map((d) => [d.kind, d.event_hour]),
-      [['unexpected', stray.event_hour]],
+      [['unexpected', jsonHour(stray.event_hour)]],
     );
   } finally {
     await dropIndex(engine, index);

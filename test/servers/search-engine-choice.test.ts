@@ -13,7 +13,7 @@ import { freshTarget, testName } from '../support/target.ts';
 import { generated } from '../support/events.ts';
 import { expectedMetrics } from '../support/expected.ts';
 import { ingestInto } from '../support/ingest.ts';
-import { concreteIndices, dropIndex, engineEnv, readDocuments } from '../support/search-server.ts';
+import { concreteIndices, documentHour, dropIndex, engineEnv, readDocuments } from '../support/search-server.ts';
 import { exportedSearchEngine } from '../support/services-exports.ts';
 
 test('with both engines exported, txpipe indexes into the one TXPIPE_SEARCH_ENGINE names, and refuses to guess without it', async () => {
@@ -24,7 +24,7 @@ test('with both engines exported, txpipe indexes into the one TXPIPE_SEARCH_ENGI
   const t = await freshTarget({ ...both, TXPIPE_SEARCH_ENGINE: engine! }, 'postgres');
   try {
     const messages = generated(1200, 91, '2026-06-01T00:00:00Z', 600);
-    const hours = expectedMetrics(messages, 0n).hours.map((h) => h.event_hour);
+    const hours = expectedMetrics(messages, 0n).hours.map((h) => documentHour(h.event_hour));
     await ingestInto(t, messages);
 
     await cli(['dag', 'run', 'process_kafka_to_postgres'], t.env);

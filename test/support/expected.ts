@@ -141,7 +141,7 @@ export function expectedMetrics(messages: readonly string[], appendedAtMicros: b
     hours: [...hours.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([us, h]) => ({
-        event_hour: new Date(Number(us / 1000n)).toISOString().replace('.000Z', 'Z'),
+        event_hour: new Date(Number(us / 1000n)).toISOString(),
         total_transactions: h.n,
         total_amount: decimalText(h.amount),
         late_transactions: h.late,

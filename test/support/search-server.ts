@@ -99,6 +99,15 @@ export async function readDocuments(engine: Engine, index: string): Promise<Hit[
   return (body as { hits: { hits: Hit[] } }).hits.hits;
 }
 
+/**
+ * An hour as a search document spells it (its _id and event_hour), `2026-03-01T10:00:00Z`, from the
+ * spelling of txpipe's JSON output, `2026-03-01T10:00:00.000Z`: documents keep the released form.
+ */
+export const documentHour = (hour: string): string => new Date(hour).toISOString().replace('.000Z', 'Z');
+
+/** The search document of one row of `metrics hourly --format json`: the same fields, the hour as documents spell it. */
+export const asDocument = (m: MetricsJson): MetricsJson => ({ ...m, event_hour: documentHour(m.event_hour) });
+
 /** The concrete monthly indices of one test's index name, sorted. */
 export async function concreteIndices(engine: Engine, index: string): Promise<string[]> {
   const rows = (await restOk(engine, 'GET', `/_cat/indices/${index}-*?format=json&h=index&expand_wildcards=all`)) as { index: string }[];

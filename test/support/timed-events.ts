@@ -6,8 +6,8 @@ export const HOUR_MS = 3_600_000;
 /** RFC 3339 UTC with milliseconds. */
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The hour as the warehouse's RFC 3339 text, without milliseconds: `2026-03-01T10:00:00Z`. */
-export const hourKey = (ms: number) => iso(Math.floor(ms / HOUR_MS) * HOUR_MS).replace('.000Z', 'Z');
+/** The hour as JSON output spells it (an alert's key, an event_hour): `2026-03-01T10:00:00.000Z`. */
+export const hourKey = (ms: number) => iso(Math.floor(ms / HOUR_MS) * HOUR_MS);
 
 /** A valid event for id n at eventMs: late (processed 5 minutes after, latency > 120 s) or on time (10 s after). */
 export function timedEvent(n: number, eventMs: number, late: boolean): string {

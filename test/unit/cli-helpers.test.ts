@@ -50,8 +50,8 @@ test('metrics JSON keeps total_amount exact; CSV and tables line up', () => {
     },
   ];
   assert.match(metricsJson(rows), /"total_amount": 12345678901234567\.123456789,/);
-  assert.match(metricsJson(rows), /"event_hour": "2026-03-01T10:00:00Z"/);
-  assert.equal(metricsCsv(rows).split('\n')[1], '2026-03-01T10:00:00Z,2,12345678901234567.123456789,1,0.5');
+  assert.match(metricsJson(rows), /"event_hour": "2026-03-01T10:00:00.000Z"/);
+  assert.equal(metricsCsv(rows).split('\n')[1], '2026-03-01T10:00:00.000Z,2,12345678901234567.123456789,1,0.5');
   assert.equal(
     table(
       ['a', 'n'],

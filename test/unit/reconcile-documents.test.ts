@@ -17,7 +17,7 @@ test('documents equal to their rows pass; a changed field is a mismatch naming o
   assert.deepEqual([documentCheck(rows, rows, new Set(), 400).ok, documentCheck(rows, rows, new Set(), 400).difference_count], [true, 0]);
   const changed = [rows[0]!, { ...rows[1]!, late_ratio: 0.5 }];
   assert.deepEqual(documentCheck(rows, changed, new Set(), 400).differences, [
-    { kind: 'mismatch', event_hour: '2026-03-01T11:00:00Z', columns: ['late_ratio'], expected: { late_ratio: 0.05 }, found: { late_ratio: 0.5 } },
+    { kind: 'mismatch', event_hour: '2026-03-01T11:00:00.000Z', columns: ['late_ratio'], expected: { late_ratio: 0.05 }, found: { late_ratio: 0.5 } },
   ]);
 });
 
@@ -29,9 +29,9 @@ test('a missing, a stray and a second document for one hour are differences, sor
   assert.deepEqual(
     c.differences.map((d) => [d.kind, d.event_hour]),
     [
-      ['unexpected', '2026-03-01T09:00:00Z'],
-      ['missing', '2026-03-01T10:00:00Z'],
-      ['duplicate', '2026-03-01T11:00:00Z'],
+      ['unexpected', '2026-03-01T09:00:00.000Z'],
+      ['missing', '2026-03-01T10:00:00.000Z'],
+      ['duplicate', '2026-03-01T11:00:00.000Z'],
     ],
   );
 });
@@ -48,12 +48,12 @@ test('hours older than the retention horizon (newest hour - retention days) are 
   // 30 days before 2026-03-01T00: 2026-01-30T00, so only the first hour is past it.
   const c = documentCheck(rows, rows.slice(1), new Set(), 30);
   assert.deepEqual([c.ok, c.outside_retention_hours], [true, 1]);
-  assert.equal(documentCheck(rows, rows.slice(2), new Set(), 30).differences[0]?.event_hour, '2026-01-30T23:00:00Z');
+  assert.equal(documentCheck(rows, rows.slice(2), new Set(), 30).differences[0]?.event_hour, '2026-01-30T23:00:00.000Z');
 });
 
 test('at most twenty differences are listed; all are counted', () => {
   const rows = Array.from({ length: 30 }, (_, i) => doc(new Date(Date.UTC(2026, 2, 1, i)).toISOString().replace('.000Z', 'Z')));
   const c = documentCheck(rows, [], new Set(), 400);
   assert.deepEqual([c.difference_count, c.differences.length], [30, MAX_LISTED_DIFFERENCES]);
-  assert.equal(c.differences[0]!.event_hour, '2026-03-01T00:00:00Z');
+  assert.equal(c.differences[0]!.event_hour, '2026-03-01T00:00:00.000Z');
 });

@@ -42,7 +42,7 @@ test('hourly metrics JSON reads back into the very rows it was written from, eve
 
   const latency = [{ event_hour: '2026-03-01 10:00:00', transactions: 315, p50_seconds: 1.5, p95_seconds: 130.25, p99_seconds: 7000 }];
   assert.deepEqual(parseLatencyJson(latencyJson(latency)), latency);
-  assert.equal(JSON.parse(latencyJson(latency))[0].event_hour, '2026-03-01T10:00:00Z');
+  assert.equal(JSON.parse(latencyJson(latency))[0].event_hour, '2026-03-01T10:00:00.000Z');
 });
 
 test('a dead letter is named topic/partition/offset, or partition:offset on the configured topic', () => {
