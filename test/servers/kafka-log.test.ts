@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Admin, Producer } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../src/config.ts';
-import { collectRecords, type AppendRecord, type ConsumeOptions, type LogRecord } from '../../src/log/port.ts';
+import { collectRecords, LogUnreachableError, type AppendRecord, type ConsumeOptions, type LogRecord } from '../../src/log/port.ts';
+import { isOutage } from '../../src/observe/outage.ts';
 import { KafkaEventLog } from '../../src/log/kafka/kafka-log.ts';
 
 const BROKERS = process.env.KAFKA_BROKERS?.trim();
@@ -407,6 +408,24 @@ test('append publishes every record it can: one the broker refuses is reported b
       'every other record, once, in order on its partition',
     );
     assert.equal(new Set(records.map((r) => r.partition)).size, 1, 'one key, one partition');
+  } finally {
+    await log.close();
+  }
+});
+
+test('a subscription whose brokers do not answer fails naming KAFKA_BROKERS and the brokers, still an outage to wait out', async () => {
+  const log = new KafkaEventLog({ ...settings(1), brokers: ['127.0.0.1:1'] }, undefined, fast);
+  try {
+    const subscription = log.consume({ group: 'txpipe-test-unreachable', maxBatch: 10, untilIdle: true }, collectRecords());
+    const error = await (async () => {
+      for await (const _ of subscription) assert.fail('no broker, no batch');
+    })().then(
+      () => assert.fail('the subscription ended without its brokers'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof LogUnreachableError, String(error));
+    assert.match(error.message, /^KAFKA_BROKERS: cannot reach Kafka at 127\.0\.0\.1:1 \(.*ECONNREFUSED 127\.0\.0\.1:1/);
+    assert.equal(isOutage(error), true, 'ingest still retries it with backoff');
   } finally {
     await log.close();
   }

@@ -69,12 +69,15 @@ export class KafkaEventLog implements EventLog {
     try {
       return await call();
     } catch (error) {
-      if (!isOutage(error)) throw error;
-      throw new LogUnreachableError(`KAFKA_BROKERS: cannot reach Kafka at ${this.#settings.brokers.join(',')} (${describeError(error)})`, {
-        cause: error,
-      });
+      throw this.#unreachable(error);
     }
   }
+
+  /** An outage as LogUnreachableError naming KAFKA_BROKERS (still an outage: its cause is the client's error); others as they are. */
+  readonly #unreachable = (error: unknown): unknown =>
+    isOutage(error) && !(error instanceof LogUnreachableError)
+      ? new LogUnreachableError(`KAFKA_BROKERS: cannot reach Kafka at ${this.#settings.brokers.join(',')} (${describeError(error)})`, { cause: error })
+      : error;
 
   ensureTopic(): Promise<void> {
     return this.#named(() => this.#ensureTopic());
@@ -119,7 +122,14 @@ export class KafkaEventLog implements EventLog {
 
   consume<B>(options: ConsumeOptions, sink: RecordSink<B>): Subscription<B> {
     const subscription: KafkaSubscription<B> = new KafkaSubscription<B>(
-      { client: this.#client(), topic: this.topic, tuning: this.#tuning, log: this.#log, onClose: () => this.#subscriptions.delete(subscription) },
+      {
+        client: this.#client(),
+        topic: this.topic,
+        tuning: this.#tuning,
+        log: this.#log,
+        onClose: () => this.#subscriptions.delete(subscription),
+        named: this.#unreachable,
+      },
       options,
       sink,
     );

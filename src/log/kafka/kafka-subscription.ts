@@ -26,6 +26,8 @@ export interface SubscriptionDeps {
   log: (line: string) => void;
   /** Called once the member has left the group. */
   onClose: () => void;
+  /** The error a reader gets for a failure: an outage names the setting and the brokers (KafkaEventLog). */
+  named: (error: unknown) => unknown;
 }
 
 export class KafkaSubscription<B> implements Subscription<B> {
@@ -203,6 +205,8 @@ export class KafkaSubscription<B> implements Subscription<B> {
         }
         await this.#waker.sleep(waitMs);
       }
+    } catch (error) {
+      throw this.#deps.named(error);
     } finally {
       // The member stays in the group (its last batches may still be committing) but reads no more.
       this.#reading = false;
