@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,6 +89,35 @@ test('bad flags and bad config: one clear line, exit code 2, nothing written', a
     else assert.equal(await publicTables(t), 0, 'a rejected command migrated the database');
   } finally {
     await t.cleanup();
+  }
+});
+
+test('a data directory the user cannot write: one line naming TXPIPE_DATA_DIR, exit 2, nothing created', async () => {
+  // Root may write anywhere, so as root the commands run as nobody; otherwise as this user, on a mode 0555 directory.
+  const root = process.getuid?.() === 0;
+  const as = root ? { uid: 65534, gid: 65534 } : undefined;
+  const base = await mkdtemp(join(tmpdir(), 'txpipe-unwritable-'));
+  const locked = join(base, 'locked');
+  await mkdir(locked);
+  await chmod(base, 0o755);
+  await chmod(locked, root ? 0o755 : 0o555);
+  try {
+    const cases: [string, RegExp][] = [
+      [locked, /^txpipe: TXPIPE_DATA_DIR: .*\/locked is not writable$/],
+      [join(locked, 'data'), /^txpipe: TXPIPE_DATA_DIR: cannot create .*\/locked\/data: .*\/locked is not writable$/],
+    ];
+    for (const [dir, message] of cases) {
+      for (const args of [['migrate'], ['run']]) {
+        const r = await runCli(args, { TXPIPE_DATA_DIR: dir, TXPIPE_LOG_LEVEL: 'info' }, undefined, as);
+        assert.equal(r.code, 2, `${args.join(' ')} on ${dir}: exit ${r.code}\n${r.stderr}`);
+        assert.deepEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr.trim(), message);
+      }
+    }
+    assert.deepEqual(await readdir(locked), [], 'nothing was created');
+  } finally {
+    await chmod(locked, 0o755);
+    await rm(base, { recursive: true, force: true });
   }
 });
 

@@ -34,9 +34,15 @@ export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...shebangEnv, ...env };
 }
 
-export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+/** The user a command runs as (root's tests run some as an unprivileged user: root may write anywhere). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+export function runCli(args: string[], env: Record<string, string>, input?: string, as?: RunAs): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [...nodeFlags, main, ...args], { env: cliEnv(env), cwd: repoRoot });
+    const child = spawn(node, [...nodeFlags, main, ...args], { env: cliEnv(env), cwd: repoRoot, ...as });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
