@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { PrivatePostgres } from '../support/private-servers.ts';
 import { createTestCa, type TestCa } from '../support/test-ca.ts';
 import { runCli } from '../support/cli.ts';
-import { testName } from '../support/target.ts';
+import { adminUrl, testName } from '../support/target.ts';
 import { PostgresWarehouse } from '../../src/warehouse/postgres/postgres-warehouse.ts';
 
 let ca: TestCa;
@@ -59,7 +59,30 @@ test('the wrong CA is refused, with verify-full and verify-ca alike', async () =
 test('require without a CA is TLS unverified (as libpq), disable is plaintext', async () => {
   assert.equal(await sessionTls(`${base}?sslmode=require`), true);
   assert.equal(await sessionTls(`${base}?sslmode=disable`), false);
-  assert.equal(await sessionTls(base), false, 'no sslmode is prefer, which node-postgres can only do as plaintext');
+});
+
+test("prefer (the default) is TLS where the server offers it and plaintext where not; allow is plaintext first, TLS when the server wants it", async () => {
+  assert.equal(await sessionTls(base), true, 'no sslmode is prefer: this server offers TLS');
+  assert.equal(await sessionTls(`${base}?sslmode=prefer`), true);
+  assert.equal(await sessionTls(`${base}?sslmode=allow`), false, 'allow takes plaintext where the server accepts it');
+  // The shared server has no TLS: prefer falls back.
+  const plain = adminUrl();
+  assert.equal(await sessionTls(plain), false);
+  assert.equal(await sessionTls(`${plain}${plain.includes('?') ? '&' : '?'}sslmode=prefer`), false);
+  assert.equal(await sessionTls(`${plain}${plain.includes('?') ? '&' : '?'}sslmode=allow`), false);
+  // A server that takes TCP sessions over TLS only: allow retries with TLS; disable is refused, with the server's reason.
+  const tlsOnly = await PrivatePostgres.start({ tls: { certFile: ca.certFile, keyFile: ca.keyFile }, tlsOnly: true });
+  try {
+    const url = await tlsOnly.createDatabase(testName());
+    assert.equal(await sessionTls(`${url}?sslmode=allow`), true);
+    assert.equal(await sessionTls(url), true);
+    await assert.rejects(sessionTls(`${url}?sslmode=disable`), /no pg_hba\.conf entry .* no encryption/);
+    // And through the CLI, which a pool of several connections and the writer thread serve.
+    const migrated = await runCli(['migrate'], { DATABASE_URL: `${url}?sslmode=allow` });
+    assert.equal(migrated.code, 0, migrated.stderr);
+  } finally {
+    tlsOnly.stop();
+  }
 });
 
 test('the CLI takes PGSSLMODE and PGSSLROOTCERT; a wrong CA fails the command, an unknown sslmode is a config error', async () => {

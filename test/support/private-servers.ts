@@ -36,6 +36,8 @@ export interface PrivatePostgresOptions {
   tls?: { certFile: string; keyFile: string };
   /** The postgres role's password; TCP connections then need it (scram-sha-256). */
   password?: string;
+  /** TCP sessions only over TLS (pg_hba.conf `hostssl`, no `host` line); needs `tls`, not with `password`. */
+  tlsOnly?: boolean;
 }
 
 export class PrivatePostgres {
@@ -43,11 +45,13 @@ export class PrivatePostgres {
   readonly #dir: string;
   readonly #port: number;
   readonly #extra: string;
+  readonly #tls: boolean;
 
   private constructor(dir: string, port: number, password?: string, extra = '') {
     this.#dir = dir;
     this.#port = port;
     this.#extra = extra;
+    this.#tls = extra.includes('ssl=on');
     this.url = `postgres://postgres${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/postgres`;
   }
 
@@ -91,6 +95,12 @@ export class PrivatePostgres {
       initdb.push('--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pw')}`);
     }
     server.#run(initdb);
+    if (options.tlsOnly) {
+      if (!options.tls || options.password) throw new Error('tlsOnly needs tls, and no password');
+      const hba = join(dir, 'data', 'pg_hba.conf');
+      writeFileSync(hba, 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n');
+      owner(hba);
+    }
     server.#ctl('start');
     return server;
   }
@@ -117,7 +127,7 @@ export class PrivatePostgres {
   }
 
   async createDatabase(name: string): Promise<string> {
-    const admin = new pg.Client({ connectionString: this.url, ssl: false });
+    const admin = new pg.Client({ connectionString: this.url, ssl: this.#tls ? { rejectUnauthorized: false } : false });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);

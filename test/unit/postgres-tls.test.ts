@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { postgresSslOption, postgresTlsSettings, withoutTlsParams } from '../../src/warehouse/postgres/tls.ts';
+import { postgresSslAttempts, postgresSslOption, postgresTlsSettings, withoutTlsParams } from '../../src/warehouse/postgres/tls.ts';
+import { refusedForEncryption } from '../../src/warehouse/postgres/tls-fallback.ts';
 
 const url = 'postgres://u@db:5432/w';
 
@@ -62,4 +63,22 @@ test('libpq meanings as node-postgres ssl options', () => {
       }),
     /CA file \(sslrootcert \/ PGSSLROOTCERT\): cannot read \/missing: ENOENT/,
   );
+});
+
+test('allow tries plaintext then TLS, prefer TLS then plaintext, the others one option; only an encryption refusal moves on', () => {
+  const read = (path: string) => Buffer.from(`pem of ${path}`);
+  assert.deepEqual(postgresSslAttempts({ mode: 'disable' }, read), [false]);
+  assert.deepEqual(postgresSslAttempts({ mode: 'allow' }, read), [false, { rejectUnauthorized: false }]);
+  assert.deepEqual(postgresSslAttempts({ mode: 'prefer' }, read), [{ rejectUnauthorized: false }, false]);
+  assert.equal(postgresSslAttempts({ mode: 'require' }, read).length, 1);
+  assert.equal(postgresSslAttempts({ mode: 'verify-full', caFile: '/ca' }, read).length, 1);
+  // prefer with a CA file checks the chain when the server offers TLS, as libpq does.
+  const [tls] = postgresSslAttempts({ mode: 'prefer', caFile: '/ca' }, read) as [{ ca: Buffer }];
+  assert.equal(tls.ca.toString(), 'pem of /ca');
+
+  assert.equal(refusedForEncryption(new Error('The server does not support SSL connections')), true);
+  assert.equal(refusedForEncryption(Object.assign(new Error('no pg_hba.conf entry for host "127.0.0.1", user "u", database "d", no encryption'), { code: '28000' })), true);
+  assert.equal(refusedForEncryption(Object.assign(new Error('password authentication failed for user "u"'), { code: '28P01' })), false);
+  assert.equal(refusedForEncryption(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })), false);
+  assert.equal(refusedForEncryption(new Error('self-signed certificate in certificate chain')), false);
 });

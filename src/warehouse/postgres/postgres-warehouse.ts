@@ -6,7 +6,8 @@ import type { OpenWriterOptions, Queryable, TransactionOptions, Tx, Warehouse, W
 import { typeParsers } from '../type-parsers.ts';
 import { ThreadWriter } from './writer-thread.ts';
 import { isOutage } from '../transient.ts';
-import { postgresSslOption, postgresTlsSettings, withoutTlsParams } from './tls.ts';
+import { postgresSslAttempts, postgresTlsSettings, withoutTlsParams, type SslOption } from './tls.ts';
+import { negotiateSsl } from './tls-fallback.ts';
 
 const COPY_CHUNK = 256 * 1024;
 
@@ -34,32 +35,52 @@ function queryable(client: Client): Queryable {
 
 export class PostgresWarehouse implements Warehouse {
   readonly kind = 'postgres' as const;
-  readonly #connectionString: string;
-  readonly #pool: pg.Pool;
-  readonly #base: Queryable;
+  readonly #options: PostgresOptions;
+  /** The pool, once its TLS option is known: at once, or after the first connection's tries (allow, prefer). */
+  #pool: pg.Pool | undefined;
+  #negotiating: Promise<pg.Pool> | undefined;
+  readonly #sslAttempts: SslOption[];
 
   constructor(options: PostgresOptions) {
-    this.#connectionString = options.connectionString;
-    this.#pool = new pg.Pool({
-      // TLS as libpq means it (sslmode, sslrootcert, PGSSLMODE, PGSSLROOTCERT…): see tls.ts.
-      connectionString: withoutTlsParams(options.connectionString),
-      ssl: postgresSslOption(postgresTlsSettings(options.connectionString)),
-      max: options.max ?? 4,
+    this.#options = options;
+    // TLS as libpq means it (sslmode, sslrootcert, PGSSLMODE, PGSSLROOTCERT…): see tls.ts.
+    this.#sslAttempts = postgresSslAttempts(postgresTlsSettings(options.connectionString));
+    if (this.#sslAttempts.length === 1) this.#pool = this.#newPool(this.#sslAttempts[0]!);
+  }
+
+  #newPool(ssl: SslOption): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: withoutTlsParams(this.#options.connectionString),
+      ssl,
+      max: this.#options.max ?? 4,
       // Every session in UTC, whatever the server's or the process's time zone.
-      options: `-c TimeZone=UTC${options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(options.lockTimeoutMs)}` : ''}`,
+      options: `-c TimeZone=UTC${this.#options.lockTimeoutMs ? ` -c lock_timeout=${Math.round(this.#options.lockTimeoutMs)}` : ''}`,
       types: { getTypeParser: typeParsers.getTypeParser },
     });
     // An idle client's network error must not crash the process; the next query reports it.
-    this.#pool.on('error', () => {});
-    this.#base = queryable(this.#pool);
+    pool.on('error', () => {});
+    return pool;
   }
 
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]> {
-    return this.#base.query<Row>(text, params);
+  /** The pool; for allow and prefer the first call finds the TLS option (again after a failure: an outage passes). */
+  #ready(): Promise<pg.Pool> | pg.Pool {
+    if (this.#pool) return this.#pool;
+    this.#negotiating ??= negotiateSsl(withoutTlsParams(this.#options.connectionString), this.#sslAttempts).then(
+      (ssl) => (this.#pool = this.#newPool(ssl)),
+      (err: unknown) => {
+        this.#negotiating = undefined;
+        throw err;
+      },
+    );
+    return this.#negotiating;
   }
 
-  exec(text: string): Promise<void> {
-    return this.#base.exec(text);
+  async query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]> {
+    return queryable(await this.#ready()).query<Row>(text, params);
+  }
+
+  async exec(text: string): Promise<void> {
+    return queryable(await this.#ready()).exec(text);
   }
 
   /**
@@ -68,7 +89,7 @@ export class PostgresWarehouse implements Warehouse {
    * the next statement reports it anyway, and the broken client is dropped instead of returned.
    */
   async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await (await this.#ready()).connect();
     let lost: Error | undefined;
     const onError = (error: Error) => {
       lost ??= error;
@@ -126,11 +147,12 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async openWriter<Options, In, Out>(spec: WriterSpec<Options>, options: OpenWriterOptions<In>): Promise<Writer<In, Out>> {
-    return new ThreadWriter<In, Out>(this.#connectionString, spec, options);
+    return new ThreadWriter<In, Out>(this.#options.connectionString, spec, options);
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    const pool = this.#pool ?? (await this.#negotiating?.catch(() => undefined));
+    await pool?.end();
   }
 }
 

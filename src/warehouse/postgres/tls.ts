@@ -5,14 +5,17 @@
  * meanings (its `sslmode=require` verifies the certificate, libpq's does not; it ignores PGSSLROOTCERT),
  * so txpipe takes them out of the URL and hands the driver an explicit `ssl` option:
  *
- *   disable, allow, prefer   no TLS (node-postgres cannot fall back from TLS to plaintext, so allow and
- *                            prefer connect without it, as libpq does to a server without TLS)
+ *   disable                  no TLS
+ *   allow                    no TLS; TLS (unverified) when the server refuses a plaintext session
+ *   prefer (the default)     TLS (unverified) when the server offers it, else no TLS
  *   require                  TLS, certificate not verified (verified against the CA file when one is
  *                            given, as libpq does)
  *   verify-ca                TLS, certificate signed by the CA file (required), host name not checked
  *   verify-full              TLS, certificate signed by the CA file (or the system's CAs) and naming the host
  *
- * A CA file without sslmode means verify-full: whoever names a CA wants it checked.
+ * A CA file without sslmode means verify-full: whoever names a CA wants it checked. node-postgres
+ * cannot fall back from one to the other within a connection, so for allow and prefer the first
+ * connection tries both, in libpq's order, and the pool keeps what worked (tls-fallback.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
@@ -62,8 +65,21 @@ export function withoutTlsParams(connectionString: string): string {
   return rest ? `${connectionString.slice(0, at)}?${rest}` : connectionString.slice(0, at);
 }
 
+export type SslOption = false | ConnectionOptions;
+
+/**
+ * node-postgres's `ssl` options to try, in order: one for disable, require and the verify modes; two for
+ * allow (plaintext, then TLS) and prefer (TLS, then plaintext), the TLS one unverified as in require.
+ */
+export function postgresSslAttempts(s: PostgresTlsSettings, read: (path: string) => Buffer = readFileSync): SslOption[] {
+  if (s.mode === 'disable') return [false];
+  if (s.mode === 'allow') return [false, postgresSslOption({ ...s, mode: 'require' }, read)];
+  if (s.mode === 'prefer') return [postgresSslOption({ ...s, mode: 'require' }, read), false];
+  return [postgresSslOption(s, read)];
+}
+
 /** node-postgres's `ssl` option for the settings; the files are read here (a missing one is named). */
-export function postgresSslOption(s: PostgresTlsSettings, read: (path: string) => Buffer = readFileSync): false | ConnectionOptions {
+export function postgresSslOption(s: PostgresTlsSettings, read: (path: string) => Buffer = readFileSync): SslOption {
   if (s.mode === 'disable' || s.mode === 'allow' || s.mode === 'prefer') return false;
   const file = (what: string, path: string | undefined) => {
     if (!path) return undefined;
