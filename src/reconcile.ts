@@ -19,6 +19,7 @@ import type { Runtime } from './runtime.ts';
 import { readConsumerOffsets } from './warehouse/consumer-offsets.ts';
 import type { Queryable } from './warehouse/port.ts';
 import type { HourlyMetricsDoc, SearchIndex } from './search/port.ts';
+import { atSearch } from './search/where.ts';
 import { DAG_ID } from './dag/process-kafka-to-postgres.ts';
 import { TRANSFORM_LOCK } from './dag/runner.ts';
 import { withAdvisoryLockWaiting } from './warehouse/advisory-wait.ts';
@@ -163,7 +164,7 @@ async function readDocuments(search: SearchIndex): Promise<HourlyMetricsDoc[]> {
     return await search.readAll();
   } catch (err) {
     // The CLI prints the cause after this line (describeError).
-    throw new Error(`reading the documents from ${search.kind} (index ${search.name}) failed`, { cause: err });
+    throw new Error(atSearch(search, 'cannot read the documents from'), { cause: err });
   }
 }
 

@@ -74,6 +74,7 @@ function ensuredOnce(search: SearchIndex): SearchIndex {
   return {
     kind: search.kind,
     name: search.name,
+    url: search.url,
     ensure: () => {
       ensured ??= search.ensure().catch((error: unknown) => {
         ensured = undefined;

@@ -36,7 +36,8 @@ export function errorStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { meta?: { statusCode?: unknown }; statusCode?: unknown };
   const status = e.meta?.statusCode ?? e.statusCode;
-  return typeof status === 'number' ? status : undefined;
+  // The Elasticsearch client gives a ConnectionError statusCode 0: no response, no status.
+  return typeof status === 'number' && status > 0 ? status : undefined;
 }
 
 const TRANSIENT_ERROR_NAMES = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);

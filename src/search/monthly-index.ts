@@ -9,7 +9,7 @@
  * skips (and reports in BulkResult.skipped, plus one log line) documents older than that horizon.
  */
 import { readFileSync } from 'node:fs';
-import { redact } from '../observe/redact.ts';
+import { redact, redactUrl } from '../observe/redact.ts';
 import type { BulkResult, HourlyMetricsDoc, SearchIndex } from './port.ts';
 import type { SearchSettings } from '../config.ts';
 import {
@@ -94,6 +94,7 @@ export const READ_PAGE_SIZE = 1000;
 export abstract class MonthlySearchIndex implements SearchIndex {
   abstract readonly kind: 'elasticsearch' | 'opensearch';
   readonly name: string;
+  readonly url: string;
   protected readonly retentionDays: number;
   protected readonly replicas: number;
   protected readonly retry: RetryPolicy;
@@ -110,6 +111,7 @@ export abstract class MonthlySearchIndex implements SearchIndex {
     const replicas = options.replicas ?? 0;
     if (!Number.isInteger(replicas) || replicas < 0) throw new RangeError(`replicas must be an integer >= 0, got ${replicas}`);
     this.name = options.index;
+    this.url = redactUrl(options.url);
     this.retentionDays = options.retentionDays;
     this.replicas = replicas;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };

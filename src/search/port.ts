@@ -35,6 +35,8 @@ export interface SearchIndex {
   readonly kind: 'elasticsearch' | 'opensearch';
   /** Name the pipeline writes to and dashboards read from (default `hourly_metrics`). */
   readonly name: string;
+  /** The cluster's URL for messages (a password in it masked). */
+  readonly url: string;
   /** Creates what is missing: index template with the strict mapping, lifecycle policy, alias/index. Idempotent. */
   ensure(): Promise<void>;
   /** Upserts documents by _id = event_hour with the bulk API, retrying 429/5xx with backoff. */

@@ -7,6 +7,7 @@
  */
 import { sql } from '../sql.ts';
 import { toRfc3339 } from '../events/timestamp.ts';
+import { atSearch } from '../search/where.ts';
 import type { BulkFailure, HourlyMetricsDoc, SearchIndex } from '../search/port.ts';
 import { errorStatus, isRetryableError } from '../search/bulk.ts';
 import type { HourlyMetricsRow } from './hourly-metrics.ts';
@@ -46,7 +47,7 @@ async function atEngine<T>(search: SearchIndex, call: () => Promise<T>): Promise
     return await call();
   } catch (err) {
     if (errorStatus(err) !== undefined || !isRetryableError(err)) throw err;
-    throw new IndexingError(`${search.kind} is unreachable (index ${search.name}): ${(err as Error).message}`, { cause: err });
+    throw new IndexingError(`${atSearch(search, 'cannot reach')}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -23,6 +23,7 @@ import type { BulkResult, HourlyMetricsDoc, SearchIndex } from '../../src/search
 class FlakySearch implements SearchIndex {
   readonly kind = 'opensearch' as const;
   readonly name = 'hourly_metrics';
+  readonly url = 'memory:';
   calls = 0;
   async ensure() {}
   async upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult> {

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { cli, runCli } from '../support/cli.ts';
 import { freshTarget, publicTables } from '../support/target.ts';
+import { ingestInto } from '../support/ingest.ts';
+import { generated } from '../support/events.ts';
+import { closedPort } from '../support/search-server.ts';
 
 const READ_ONLY: string[][] = [
   ['status'],
@@ -88,6 +91,34 @@ test('status with the broker down prints what the warehouse knows and the lag as
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^consumer +group txpipe-ingest, lag unknown \(KAFKA_BROKERS: cannot reach Kafka at 127\.0\.0\.1:1 /m);
     assert.match(text.stdout, /^raw_transactions +0$/m);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('an unreachable Elasticsearch is named by the index task and reconcile, with its setting and URL, never its password', async () => {
+  const t = await freshTarget({ TXPIPE_TASK_RETRIES: '1', TXPIPE_RETRY_DELAY_MS: '0' });
+  try {
+    await ingestInto(t, generated(30, 7));
+    const port = await closedPort();
+    const r = await runCli(['dag', 'run', 'process_kafka_to_postgres'], { ...t.env, ELASTICSEARCH_URL: `http://elastic:hunter2@127.0.0.1:${port}` });
+    assert.equal(r.code, 1, r.stderr);
+    const runs = JSON.parse(await cli(['dag', 'runs', '--format', 'json'], t.env)) as { state: string; error: string }[];
+    assert.equal(runs[0]!.state, 'failed');
+    assert.equal(
+      runs[0]!.error,
+      `index_hourly_metrics_to_elasticsearch: ELASTICSEARCH_URL: cannot reach Elasticsearch at http://elastic:***@127.0.0.1:${port} ` +
+        `(index hourly_metrics): connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    assert.doesNotMatch(r.stdout + r.stderr, /hunter2/);
+    // reconcile, which reads the documents back, names it the same way.
+    const rec = await runCli(['reconcile'], { ...t.env, ELASTICSEARCH_URL: `http://elastic:hunter2@127.0.0.1:${port}` });
+    assert.equal(rec.code, 1);
+    assert.equal(
+      rec.stderr.trim(),
+      `txpipe: ELASTICSEARCH_URL: cannot read the documents from Elasticsearch at http://elastic:***@127.0.0.1:${port} ` +
+        `(index hourly_metrics): connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
   } finally {
     await t.cleanup();
   }

@@ -4,6 +4,7 @@ import type { BulkResult, HourlyMetricsDoc, SearchIndex } from '../../src/search
 export class MemorySearch implements SearchIndex {
   readonly kind = 'opensearch' as const;
   readonly name = 'hourly_metrics';
+  readonly url = 'memory:';
   docs = new Map<string, HourlyMetricsDoc>();
   async ensure() {}
   async upsert(docs: readonly HourlyMetricsDoc[]): Promise<BulkResult> {

@@ -230,6 +230,8 @@ test('retry policy: backoff doubles from 200ms, 429/5xx/connection errors are re
   assert.equal(isRetryableError({ meta: { statusCode: 502 } }), true);
   assert.equal(isRetryableError({ meta: { statusCode: 400 } }), false);
   assert.equal(isRetryableError({ name: 'ConnectionError' }), true);
+  // The Elasticsearch client's ConnectionError carries statusCode 0: no response, retried like any connection error.
+  assert.equal(isRetryableError({ name: 'ConnectionError', meta: { statusCode: 0 } }), true);
   assert.equal(isRetryableError(new Error('boom')), false);
 });
 
