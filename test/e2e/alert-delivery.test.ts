@@ -101,7 +101,10 @@ test('a webhook that always fails neither blocks nor fails the DAG run; its fail
     assert.equal(s.receiver.received.length, 4);
     assert.deepEqual(await s.webhookOf(), { webhook_event: 'fired', webhook_state: 'failed', webhook_attempts: 4, webhook_error: 'HTTP 500' });
     const text = s.lines.join('\n');
-    assert.match(text, /alert webhook http:\/\/127\.0\.0\.1:\d+\/…: fired late_ratio 2026-03-01T10:00:00\.000Z not delivered after 4 tries: HTTP 500/);
+    assert.match(
+      text,
+      /alert webhook http:\/\/127\.0\.0\.1:\d+\/…: fired late_ratio 2026-03-01T10:00:00\.000Z not delivered after 4 tries: HTTP 500/,
+    );
     for (const secret of ['pa55word', 'T0KEN', 'alerts:pa55']) assert.ok(!text.includes(secret), `${secret} in the log`);
     // The next run evaluates again and fires nothing new: nothing more is sent.
     assert.equal((await s.run()).state, 'success');

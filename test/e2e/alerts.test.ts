@@ -102,7 +102,10 @@ test('freshness: fires once when the newest counted event is older than the limi
     assert.deepEqual(await evaluate(t, w, only.freshness, at(55)), []);
     assert.deepEqual(await evaluate(t, w, only.freshness, at(70)), [], 'the episode goes on into 11:00: still the one alert');
     const [open] = await listAlerts(w);
-    assert.deepEqual([open!.rule, open!.key, open!.event_hour, open!.value, open!.threshold], ['freshness', '2026-03-01T10:00:00.000Z', null, 1200, 900]);
+    assert.deepEqual(
+      [open!.rule, open!.key, open!.event_hour, open!.value, open!.threshold],
+      ['freshness', '2026-03-01T10:00:00.000Z', null, 1200, 900],
+    );
 
     // An event at 11:05 is counted: 5 minutes old at 11:10, the alert resolves.
     await load(t, w, [timedEvent(3, at(65), false)]);
@@ -199,10 +202,10 @@ test('alerts stored before migration 0011 take the JSON spelling of their key, s
               ('freshness', '2026-03-01T09:00:00Z', NULL, 1200, 900, 'resolved', '2026-03-01 09:20:00+00')`,
     );
     await migrate(w);
-    assert.deepEqual((await w.query<{ key: string }>('SELECT key FROM alerts ORDER BY rule DESC')).map((r) => r.key), [
-      '2026-03-01T10:00:00.000Z',
-      '2026-03-01T09:00:00.000Z',
-    ]);
+    assert.deepEqual(
+      (await w.query<{ key: string }>('SELECT key FROM alerts ORDER BY rule DESC')).map((r) => r.key),
+      ['2026-03-01T10:00:00.000Z', '2026-03-01T09:00:00.000Z'],
+    );
     // The late hour already has its alert: evaluating again fires nothing new.
     assert.deepEqual(brief(await evaluate(t, w, only.late, H + 3 * HOUR_MS)), []);
     assert.deepEqual(

@@ -102,7 +102,10 @@ test('the index task with the search engine down fails cleanly in seconds, keeps
         'SELECT run_id, state, error FROM dag_runs ORDER BY started_at DESC LIMIT 1',
       );
       assert.equal(last!.state, 'failed');
-      assert.match(last!.error, /^index_hourly_metrics_to_elasticsearch: OPENSEARCH_URL: cannot reach OpenSearch at http:\/\/127\.0\.0\.1:\d+ \(index txpipe_idx_\w+\): /);
+      assert.match(
+        last!.error,
+        /^index_hourly_metrics_to_elasticsearch: OPENSEARCH_URL: cannot reach OpenSearch at http:\/\/127\.0\.0\.1:\d+ \(index txpipe_idx_\w+\): /,
+      );
       const tries = await sql<{ try_number: number; state: string; started_ms: number; ended_ms: number }>(
         t,
         `SELECT try_number, state, extract(epoch FROM started_at) * 1000 AS started_ms, extract(epoch FROM ended_at) * 1000 AS ended_ms

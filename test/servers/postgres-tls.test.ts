@@ -61,7 +61,7 @@ test('require without a CA is TLS unverified (as libpq), disable is plaintext', 
   assert.equal(await sessionTls(`${base}?sslmode=disable`), false);
 });
 
-test("prefer (the default) is TLS where the server offers it and plaintext where not; allow is plaintext first, TLS when the server wants it", async () => {
+test('prefer (the default) is TLS where the server offers it and plaintext where not; allow is plaintext first, TLS when the server wants it', async () => {
   assert.equal(await sessionTls(base), true, 'no sslmode is prefer: this server offers TLS');
   assert.equal(await sessionTls(`${base}?sslmode=prefer`), true);
   assert.equal(await sessionTls(`${base}?sslmode=allow`), false, 'allow takes plaintext where the server accepts it');

@@ -77,7 +77,12 @@ test('allow tries plaintext then TLS, prefer TLS then plaintext, the others one 
   assert.equal(tls.ca.toString(), 'pem of /ca');
 
   assert.equal(refusedForEncryption(new Error('The server does not support SSL connections')), true);
-  assert.equal(refusedForEncryption(Object.assign(new Error('no pg_hba.conf entry for host "127.0.0.1", user "u", database "d", no encryption'), { code: '28000' })), true);
+  assert.equal(
+    refusedForEncryption(
+      Object.assign(new Error('no pg_hba.conf entry for host "127.0.0.1", user "u", database "d", no encryption'), { code: '28000' }),
+    ),
+    true,
+  );
   assert.equal(refusedForEncryption(Object.assign(new Error('password authentication failed for user "u"'), { code: '28P01' })), false);
   assert.equal(refusedForEncryption(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })), false);
   assert.equal(refusedForEncryption(new Error('self-signed certificate in certificate chain')), false);

@@ -76,7 +76,9 @@ export class KafkaEventLog implements EventLog {
   /** An outage as LogUnreachableError naming KAFKA_BROKERS (still an outage: its cause is the client's error); others as they are. */
   readonly #unreachable = (error: unknown): unknown =>
     isOutage(error) && !(error instanceof LogUnreachableError)
-      ? new LogUnreachableError(`KAFKA_BROKERS: cannot reach Kafka at ${this.#settings.brokers.join(',')} (${describeError(error)})`, { cause: error })
+      ? new LogUnreachableError(`KAFKA_BROKERS: cannot reach Kafka at ${this.#settings.brokers.join(',')} (${describeError(error)})`, {
+          cause: error,
+        })
       : error;
 
   ensureTopic(): Promise<void> {
