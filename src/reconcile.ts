@@ -230,7 +230,7 @@ async function indexQueuedHours(q: Queryable): Promise<string[]> {
  * A search document's hour (its _id, `2026-03-01T10:00:00Z`) as JSON output spells an instant,
  * `2026-03-01T10:00:00.000Z`; a document whose event_hour is no date-time keeps it as found.
  */
-function documentHour(hour: string): string {
+function jsonHourOfDocument(hour: string): string {
   const ms = Date.parse(hour);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : hour;
 }
@@ -315,7 +315,7 @@ export function documentCheck(
     ok: differences.length === 0,
     difference_count: differences.length,
     // The difference's hour in the JSON spelling; expected and found stay the documents' own values.
-    differences: differences.slice(0, MAX_LISTED_DIFFERENCES).map((d) => ({ ...d, event_hour: documentHour(d.event_hour!) })),
+    differences: differences.slice(0, MAX_LISTED_DIFFERENCES).map((d) => ({ ...d, event_hour: jsonHourOfDocument(d.event_hour!) })),
     pending_hours: queued.size,
     outside_retention_hours: outside,
   };

@@ -114,12 +114,15 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
   const [last] = await rt.warehouse.query<NonNullable<Status['last_dag_run']>>(sql('status/last_run'), [DAG_ID]);
   let lag: PartitionLag[] = [];
   let note: string | null = null;
+  let lagKnown = true;
   try {
     lag = await rt.log.lag(rt.config.group);
   } catch (err) {
     if (err instanceof TopicMissingError) note = `${err.message}: nothing produced, nothing to ingest`;
-    else if (err instanceof LogUnreachableError) note = `lag unknown: ${err.message}`;
-    else throw err;
+    else if (err instanceof LogUnreachableError) {
+      note = `lag unknown: ${err.message}`;
+      lagKnown = false;
+    } else throw err;
   }
   // The positions stored with the rows are the truth; Kafka's committed offsets can trail them
   // (a commit lost in a crash or a rebalance), so they only fill in partitions never ingested.
@@ -146,7 +149,7 @@ export async function readStatus(rt: Pick<Runtime, 'warehouse' | 'log' | 'search
     },
     consumer: {
       group: rt.config.group,
-      lag: note?.startsWith('lag unknown') ? null : partitions.reduce((s, p) => s + p.lag, 0),
+      lag: lagKnown ? partitions.reduce((s, p) => s + p.lag, 0) : null,
       partitions,
       note,
     },

@@ -29,13 +29,16 @@ import { registerServe } from './serve.ts';
 import { registerDeadLetters } from './dead-letters.ts';
 import { registerQuality } from './quality.ts';
 
+/** commander's error output, masked (its own lines echo flag values). */
+const maskedOutput = { writeErr: (s: string) => process.stderr.write(redact(s)) };
+
 const program = new Command('txpipe')
   .description('real-time transaction analytics: topic → PostgreSQL → process_kafka_to_postgres → search index')
   .version('0.1.0')
   .exitOverride()
   .showHelpAfterError(false)
   // commander echoes a bad flag's value (say --kibana-url with a password in it): masked like every line.
-  .configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
+  .configureOutput(maskedOutput);
 
 registerGenerate(program);
 registerProduce(program);
@@ -53,15 +56,19 @@ registerDemo(program);
 registerServe(program);
 registerDashboardsCommand(program);
 for (const c of program.commands) {
-  c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
-  for (const sub of c.commands) sub.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) });
+  c.exitOverride().configureOutput(maskedOutput);
+  for (const sub of c.commands) sub.exitOverride().configureOutput(maskedOutput);
 }
 const fail = (line: string) => process.stderr.write(redact(`txpipe: ${line}\n`));
 // What escapes every handler (an 'error' event nobody listens to, a rejection nobody awaits) would be
 // printed by Node as it is, secrets and all: the same masked line, and exit 1 as Node would.
-const crash = (err: unknown) => {
+/** An error txpipe did not expect: its one line, and its stack under debug. */
+const failUnexpected = (err: unknown) => {
   fail(describeError(err));
   if (process.env.TXPIPE_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) process.stderr.write(redact(`${err.stack}\n`));
+};
+const crash = (err: unknown) => {
+  failUnexpected(err);
   process.exit(1);
 };
 process.on('uncaughtException', crash);
@@ -86,9 +93,7 @@ try {
     fail(err.message);
     process.exitCode = 1;
   } else {
-    const e = err as Error;
-    fail(describeError(err));
-    if (process.env.TXPIPE_LOG_LEVEL === 'debug' && e?.stack) process.stderr.write(redact(`${e.stack}\n`));
+    failUnexpected(err);
     process.exitCode = 1;
   }
 }

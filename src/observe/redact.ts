@@ -104,10 +104,7 @@ export function redactUrl(url: string): string {
   return redact(url);
 }
 
-/**
- * An error as one redacted text: its message, its nested reasons (`errors`, `cause`) and, with `stack`,
- * its stack. For logs and stored error texts.
- */
+/** An error as one redacted text: its message, or with `stack` its stack. For logs and stored error texts. */
 export function redactError(err: unknown, options: { stack?: boolean } = {}): string {
   if (!(err instanceof Error)) return redact(String(err));
   const text = options.stack && err.stack ? err.stack : err.message;

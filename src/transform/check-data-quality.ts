@@ -35,7 +35,6 @@ export async function checkDataQuality(ctx: TaskContext): Promise<TaskSummary> {
       return {
         summary: { hours: hours.length, checks: results.length, passed: counts.pass, warned: counts.warn, failed: counts.fail },
         failed,
-        results,
       };
     },
     { isolation: 'repeatable read' },

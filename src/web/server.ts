@@ -5,7 +5,7 @@
  * but /healthz needs it. `txpipe serve` runs it alone; `ingest --follow`, `demo` and `serve` on the
  * embedded data directory also record it there as the local API (local-api.ts).
  */
-import { redact, redactError } from '../observe/redact.ts';
+import { redact } from '../observe/redact.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observe/logger.ts';
@@ -105,7 +105,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       if (err instanceof HttpError) reply = errorReply(err);
       else {
         log.error(`${req.method} ${req.url}: ${(err as Error).message}`);
-        reply = json({ error: 'internal', message: redactError(err) }, 500);
+        // maskedBody masks it with every JSON answer.
+        reply = json({ error: 'internal', message: err instanceof Error ? err.message : String(err) }, 500);
       }
     }
     const body = typeof reply.body === 'string' ? Buffer.from(maskedBody(reply), 'utf8') : reply.body;

@@ -24,18 +24,8 @@ export function kafkaSecurityOptions(
   const options: KafkaSecurityOptions = {};
   if (settings.ssl) {
     const tls: NonNullable<KafkaSecurityOptions['tls']> = { rejectUnauthorized: settings.ssl.rejectUnauthorized };
-    if (settings.ssl.ca) {
-      let ca: Buffer | string;
-      try {
-        ca = readFile(settings.ssl.ca);
-      } catch (error) {
-        throw new Error(`KAFKA_SSL_CA_FILE: cannot read ${settings.ssl.ca}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      tls.ca = ca;
-    }
     for (const [what, path] of [
+      ['ca', settings.ssl.ca],
       ['cert', settings.ssl.cert],
       ['key', settings.ssl.key],
     ] as const) {
