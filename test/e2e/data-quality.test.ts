@@ -48,6 +48,16 @@ async function insertClean(w: Warehouse, rows: Row[]): Promise<void> {
   }
 }
 
+/** Dead letters at offsets [from, to) of topic t, received now (the dead-letter rate counts them). */
+async function insertDeadLetters(w: Warehouse, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    await w.query(
+      `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason) VALUES ('t', 0, $1, '\\x78', 1, sha256('\\x78'), 'not json')`,
+      [i],
+    );
+  }
+}
+
 const HOUR = '2026-03-01 10:00:00';
 
 async function check(w: Warehouse, s: QualitySettings = DEFAULT_QUALITY, hours = [HOUR]): Promise<Map<CheckName, CheckResult>> {
@@ -162,18 +172,10 @@ test('freshness and dead_letter_rate: pass within their thresholds, fail past th
       w,
       Array.from({ length: 95 }, (_, i) => ({ n: 100 + i })),
     );
-    for (let i = 0; i < 4; i++)
-      await w.query(
-        `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason) VALUES ('t', 0, $1, '\\x78', 1, sha256('\\x78'), 'not json')`,
-        [i],
-      );
+    await insertDeadLetters(w, 0, 4);
     const ok = (await check(w)).get('dead_letter_rate')!;
     assert.deepEqual([ok.status, ok.observed], ['pass', 4 / 99]);
-    for (let i = 4; i < 10; i++)
-      await w.query(
-        `INSERT INTO dead_letters (topic, partition, "offset", payload, payload_size, payload_sha256, reason) VALUES ('t', 0, $1, '\\x78', 1, sha256('\\x78'), 'not json')`,
-        [i],
-      );
+    await insertDeadLetters(w, 4, 10);
     const high = (await check(w)).get('dead_letter_rate')!;
     assert.deepEqual([high.status, high.observed], ['warn', 10 / 105]);
     // Too few records to judge: never fails.

@@ -27,3 +27,12 @@ export function assertMatches(metricsText: string, expected: Expected): void {
     assert.equal(rows[i]!.late_ratio, h.late_transactions / h.total_transactions);
   });
 }
+
+/** `txpipe status --format json` against the same computation: each valid event a row, each invalid one a dead letter, each resend a duplicate, no lag. */
+export function assertStatusAccounts(statusText: string, expected: Expected): void {
+  const status = JSON.parse(statusText) as { raw_transactions: number; dead_letters: number; duplicates: number; consumer: { lag: number } };
+  assert.deepEqual(
+    [status.raw_transactions, status.dead_letters, status.duplicates, status.consumer.lag],
+    [expected.valid, expected.invalid, expected.duplicates, 0],
+  );
+}

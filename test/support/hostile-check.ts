@@ -6,9 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import type { Queryable } from '../../src/warehouse/port.ts';
-import { type HostileCase, sha256Hex } from './hostile-corpus.ts';
+import { type HostileCase, outcomeCounts, sha256Hex } from './hostile-corpus.ts';
 
 const KEEP = 1024;
+
+/** The summary line `txpipe ingest --until-idle` must print for the corpus: every record once, by outcome. */
+export function corpusIngestLine(cases: readonly HostileCase[]): RegExp {
+  const counts = outcomeCounts(cases);
+  return new RegExp(
+    `^ingested ${cases.length} records .*: ${counts.rows} new rows, ${counts.duplicates} duplicates, ${counts.dead} dead letters, 0 already applied`,
+  );
+}
 
 export async function assertCorpusStored(db: Queryable, cases: readonly HostileCase[], maxMessageBytes = 1024 * 1024): Promise<void> {
   const rows = await db.query<{ transaction_id: string; status: string; amount: string }>(
