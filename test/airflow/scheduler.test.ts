@@ -1,7 +1,8 @@
 /**
  * process_kafka_to_postgres under a real Airflow 3 scheduler: the api-server, the scheduler
- * (LocalExecutor) and the dag-processor from the venv that scripts/airflow/setup.sh builds, with SQLite
- * metadata, against a real PostgreSQL and OpenSearch/Elasticsearch. The test unpauses the DAG and waits
+ * (LocalExecutor) and the dag-processor from the venv that scripts/airflow/setup.sh builds, with their
+ * metadata in a fresh database on the real PostgreSQL (as compose.yaml runs it: SQLite locks under a
+ * scheduler, a dag-processor and a CLI writing at once), against OpenSearch/Elasticsearch. The test unpauses the DAG and waits
  * for the run Airflow creates at once for the last complete hour (catchup off), triggers a manual run
  * without a logical date from the CLI, one with a logical date and conf through the REST API, one whose
  * first task fails before txpipe starts, and a backfill of two hours, and checks Airflow's task states,
@@ -64,9 +65,11 @@ const searchUrl = (process.env.OPENSEARCH_URL || process.env.ELASTICSEARCH_URL |
 const searchEnvName = process.env.OPENSEARCH_URL ? 'OPENSEARCH_URL' : 'ELASTICSEARCH_URL';
 const suffix = randomBytes(5).toString('hex');
 const dbName = `txpipe_sched_${suffix}`;
+const metaDbName = `airflow_sched_${suffix}`;
 const indexName = `txpipe_sched_test_${suffix}`;
 const password = randomBytes(12).toString('hex');
 let dbUrl = '';
+let metaUrl = '';
 let work = '';
 let airflowHome = '';
 let apiUrl = '';
@@ -74,6 +77,7 @@ let failMarker = '';
 let txpipeCmd = '';
 let logPort = 0;
 let dbCreated = false;
+let metaDbCreated = false;
 let components: Component[] = [];
 let stopping = false;
 
@@ -124,7 +128,7 @@ function airflowEnv(): NodeJS.ProcessEnv {
     AIRFLOW__CORE__PARALLELISM: '4',
     AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION: 'True',
     AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT: '120',
-    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(airflowHome, 'airflow.db')}`,
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: metaUrl,
     AIRFLOW__CORE__EXECUTION_API_SERVER_URL: `${apiUrl}/execution/`,
     AIRFLOW__API__HOST: '127.0.0.1',
     AIRFLOW__API__PORT: apiPort,
@@ -322,12 +326,17 @@ before(async () => {
   try {
     await admin.query(`CREATE DATABASE ${dbName}`);
     dbCreated = true;
+    await admin.query(`CREATE DATABASE ${metaDbName}`);
+    metaDbCreated = true;
   } finally {
     await admin.end();
   }
   const u = new URL(adminUrl);
   u.pathname = `/${dbName}`;
   dbUrl = u.toString();
+  u.pathname = `/${metaDbName}`;
+  u.protocol = 'postgresql+psycopg2:';
+  metaUrl = u.toString();
   work = await mkdtemp(join(tmpdir(), 'txpipe-airflow-scheduler-'));
   airflowHome = join(work, 'airflow-home');
   await mkdir(airflowHome, { recursive: true });
@@ -357,11 +366,11 @@ after(async () => {
   stopping = true;
   const { left } = await stopAll();
   if (searchUrl) await dropTestIndices().catch((e) => console.error(`could not delete test indices: ${String(e)}`));
-  if (dbCreated) {
+  if (dbCreated || metaDbCreated) {
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     try {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      for (const name of [dbName, metaDbName]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     } finally {
       await admin.end();
     }
