@@ -2,13 +2,13 @@
  * process_kafka_to_postgres under a real Airflow 3 scheduler: the api-server, the scheduler
  * (LocalExecutor) and the dag-processor from the venv that scripts/airflow/setup.sh builds, with their
  * metadata in a fresh database on the real PostgreSQL (as compose.yaml runs it: SQLite locks under a
- * scheduler, a dag-processor and a CLI writing at once), against OpenSearch/Elasticsearch. The test unpauses the DAG and waits
- * for the run Airflow creates at once for the last complete hour (catchup off), triggers a manual run
- * without a logical date from the CLI, one with a logical date and conf through the REST API, one whose
- * first task fails before txpipe starts, and a backfill of two hours, and checks Airflow's task states,
- * `txpipe dag runs` and the search documents against an independent computation. Every process it
- * started is stopped (and checked gone). Needs DATABASE_URL and OPENSEARCH_URL (or ELASTICSEARCH_URL);
- * fails, never skips, when a server or Airflow cannot start.
+ * scheduler, a dag-processor and a CLI writing at once), against OpenSearch/Elasticsearch. The test
+ * unpauses the DAG and waits for the run Airflow creates at once for the last complete hour (catchup
+ * off), triggers a manual run without a logical date from the CLI, one with a logical date and conf
+ * through the REST API, one whose first task fails before txpipe starts, and a backfill of two hours,
+ * and checks Airflow's task states, `txpipe dag runs` and the search documents against an independent
+ * computation. Every process it started is stopped (and checked gone). Needs DATABASE_URL and
+ * OPENSEARCH_URL (or ELASTICSEARCH_URL); fails, never skips, when a server or Airflow cannot start.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
