@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshTarget, type Target } from '../support/target.ts';
+import { freshTarget, migrateBefore, type Target } from '../support/target.ts';
 import { ingestMessages } from '../support/ingest.ts';
 import { HOUR_MS, hourKey, hourOfEvents, iso, timedEvent } from '../support/timed-events.ts';
 import { runDag } from '../../src/dag/runner.ts';
@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/observe/logger.ts';
 import { evaluateAlerts, listAlerts, type AlertChange, type AlertRules } from '../../src/observe/alerts.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { connectWarehouse } from '../../src/runtime.ts';
-import { migrate, readMigrations } from '../../src/warehouse/migrate.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
 
 const H = Date.parse('2026-03-01T10:00:00Z');
 const DEFAULTS: AlertRules = { lateRatio: 0.1, lateMinTransactions: 100, freshnessSeconds: 900, deadLetterRatio: 0.01, deadLetterMinRecords: 100 };
@@ -190,10 +190,7 @@ test('alerts stored before migration 0011 take the JSON spelling of their key, s
   const t = await freshTarget();
   const w = await connectWarehouse(t.config);
   try {
-    await migrate(
-      w,
-      readMigrations().filter((m) => m.version < 11),
-    );
+    await migrateBefore(w, 11);
     await load(t, w, hourOfEvents(0, H, 100, 20)); // 0.2 over 100: the late_ratio rule holds for hour H
     // As the release before 0011 stored them: the hour without milliseconds.
     await w.query(

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli } from '../support/cli.ts';
-import { freshTarget, type Target } from '../support/target.ts';
+import { freshTarget, migrateBefore, type Target } from '../support/target.ts';
 import { EmbeddedEventLog } from '../../src/log/embedded/embedded-log.ts';
 import { publishLines } from '../../src/log/publish.ts';
 import { runIngest } from '../../src/ingest/ingest.ts';
@@ -19,7 +19,7 @@ import { reconcileAll } from '../../src/reconcile.ts';
 import { replayDeadLetters, type ReplaySummary } from '../../src/dead-letters/replay.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { connectWarehouse } from '../../src/runtime.ts';
-import { migrate, readMigrations } from '../../src/warehouse/migrate.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const USER = '10000000-0000-4000-8000-000000000001';
@@ -218,10 +218,7 @@ test('dead letters stored before migration 0010 take their record timestamp from
   const t = await freshTarget();
   const w = await connectWarehouse(t.config);
   try {
-    await migrate(
-      w,
-      readMigrations().filter((m) => m.version < 10),
-    );
+    await migrateBefore(w, 10);
     const log = new EmbeddedEventLog(w, t.config.topic);
     const a = v2(20, 1999, 'USD', 10);
     const b = v2(21, 5, 'KWD', 10);

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { loadConfig, type Config, type Warehouse } from '../../src/index.ts';
 import { openWarehouse } from '../../src/runtime.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
+import { migrate, readMigrations } from '../../src/warehouse/migrate.ts';
 
 export type WarehouseKind = 'pglite' | 'postgres';
 
@@ -102,4 +103,12 @@ export async function publicTables(t: Target): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+/** Migrates w as a release before migration `version` left it: every migration below that version. */
+export async function migrateBefore(w: Warehouse, version: number): Promise<void> {
+  await migrate(
+    w,
+    readMigrations().filter((m) => m.version < version),
+  );
 }
