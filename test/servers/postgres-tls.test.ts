@@ -67,9 +67,10 @@ test('prefer (the default) is TLS where the server offers it and plaintext where
   assert.equal(await sessionTls(`${base}?sslmode=allow`), false, 'allow takes plaintext where the server accepts it');
   // The shared server has no TLS: prefer falls back.
   const plain = adminUrl();
+  const plainWith = (mode: string) => `${plain}${plain.includes('?') ? '&' : '?'}sslmode=${mode}`;
   assert.equal(await sessionTls(plain), false);
-  assert.equal(await sessionTls(`${plain}${plain.includes('?') ? '&' : '?'}sslmode=prefer`), false);
-  assert.equal(await sessionTls(`${plain}${plain.includes('?') ? '&' : '?'}sslmode=allow`), false);
+  assert.equal(await sessionTls(plainWith('prefer')), false);
+  assert.equal(await sessionTls(plainWith('allow')), false);
   // A server that takes TCP sessions over TLS only: allow retries with TLS; disable is refused, with the server's reason.
   const tlsOnly = await PrivatePostgres.start({ tls: { certFile: ca.certFile, keyFile: ca.keyFile }, tlsOnly: true });
   try {
